@@ -1,0 +1,290 @@
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "ivrd/driver/audio_file.hpp"
+#include "ivrd/dsp/dtmf_detector.hpp"
+#include "ivrd/dsp/isa.hpp"
+#include "ivrd/ivr/replay.hpp"
+
+#include "text_output.hpp"
+
+namespace ivrd::ivr::replay {
+namespace {
+
+namespace po = boost::program_options;
+
+// One DAHDI tick: what the daemon hands the bank per channel every 20 ms.
+constexpr size_t kTickSamples = 160;
+
+struct DtmfOptions {
+  bool json = false;
+  std::optional<driver::AudioFormat> format;
+  dsp::Isa isa = dsp::Isa::scalar;
+  dsp::DtmfConfig config;
+  std::vector<std::string> files;
+};
+
+struct Channel {
+  std::string file;
+  std::vector<int16_t> samples;
+  std::vector<dsp::DtmfEvent> digits;
+};
+
+class UsageError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string administration_names() {
+  std::string names;
+  for (const dsp::DtmfAdministration& administration : dsp::dtmf_administrations()) {
+    if (!names.empty()) names += ", ";
+    names += administration.name;
+  }
+  return names;
+}
+
+po::options_description visible_options() {
+  po::options_description options("Options");
+  options.add_options()                                                          //
+      ("help,h", "print this help and exit")                                     //
+      ("json", "one JSON object per digit and line instead of text for people")  //
+      ("format", po::value<std::string>()->value_name("F"),
+       "read every file as F: ulaw, alaw, s16 (also sln, raw) or wav, whatever its "
+       "extension")  //
+      ("isa", po::value<std::string>()->value_name("I"),
+       "kernel variant: scalar, sse41, avx2 or avx512 (default: the best this CPU runs, "
+       "lowered by IVRD_ISA)")  //
+      ("administration", po::value<std::string>()->value_name("NAME"),
+       ("DTMF receiver settings of an administration: " + administration_names()).c_str())  //
+      ("min-level", po::value<float>()->value_name("DBM0"),
+       "ignore tones weaker than this level per tone, in dBm0");
+  return options;
+}
+
+void print_help(std::ostream& out) {
+  out << "Usage: ivr-replay dtmf [options] FILE...\n"
+         "Prints the DTMF digits in each capture file with their start time and duration.\n"
+         "Several files are processed as concurrent channels.\n\n"
+      << visible_options()
+      << "\nOutput: '<file>: <digit>  at <start> ms (<duration> ms)' per digit and a summary\n"
+         "line per file; with --json one object per digit and line:\n"
+         "  {\"file\": \"a.ul\", \"digit\": \"5\", \"start_ms\": 1234.5, \"end_ms\": 1290.0}\n"
+         "Exit status: 0 on success (also when no digit is found), 2 on a usage error or\n"
+         "when a file could not be used (the others are still processed).\n";
+}
+
+// "--min-level -30" would make the option parser read "-30" as an option:
+// glue a value that looks like a negative number to its option.
+std::vector<std::string> join_negative_values(CommandArgs args) {
+  std::vector<std::string> joined;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--min-level" && i + 1 < args.size() && args[i + 1].size() > 1 &&
+        args[i + 1][0] == '-' &&
+        (std::isdigit(static_cast<unsigned char>(args[i + 1][1])) || args[i + 1][1] == '.')) {
+      joined.push_back(args[i] + "=" + args[i + 1]);
+      ++i;
+    } else {
+      joined.push_back(args[i]);
+    }
+  }
+  return joined;
+}
+
+dsp::Isa choose_isa(const std::string& name, std::ostream& err) {
+  const std::optional<dsp::Isa> wanted = dsp::parse_isa(name);
+  if (!wanted) {
+    throw UsageError("unknown --isa '" + name + "' (choose scalar, sse41, avx2 or avx512)");
+  }
+  dsp::Isa isa = *wanted;
+  while (!dsp::isa_supported(isa)) isa = static_cast<dsp::Isa>(static_cast<int>(isa) - 1);
+  if (isa != *wanted) {
+    err << "ivr-replay: --isa " << name << " is not supported by this CPU; using "
+        << dsp::isa_name(isa) << "\n";
+  }
+  return isa;
+}
+
+// Returns nothing when --help was asked for.
+std::optional<DtmfOptions> parse_options(CommandArgs args, std::ostream& err) {
+  po::options_description all = visible_options();
+  all.add_options()("file", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("file", -1);
+
+  po::variables_map values;
+  try {
+    const std::vector<std::string> joined = join_negative_values(args);
+    po::store(
+        po::command_line_parser(joined)
+            .options(all)
+            .positional(positional)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run(),
+        values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    throw UsageError(error.what());
+  }
+  if (values.count("help") != 0) return std::nullopt;
+
+  DtmfOptions options;
+  options.json = values.count("json") != 0;
+  if (values.count("format") != 0) {
+    const auto& name = values["format"].as<std::string>();
+    options.format = driver::parse_audio_format(name);
+    if (!options.format) {
+      throw UsageError("unknown --format '" + name + "' (choose " +
+                       std::string(driver::audio_format_names()) + ")");
+    }
+  }
+  options.isa = values.count("isa") != 0 ? choose_isa(values["isa"].as<std::string>(), err)
+                                         : dsp::active_isa();
+  if (values.count("administration") != 0) {
+    const auto& name = values["administration"].as<std::string>();
+    const std::optional<dsp::DtmfConfig> config = dsp::dtmf_config_for(name);
+    if (!config) {
+      throw UsageError("unknown --administration '" + name + "' (known: " + administration_names() +
+                       ")");
+    }
+    options.config = *config;
+  }
+  if (values.count("min-level") != 0) {
+    const float level = values["min-level"].as<float>();
+    if (!std::isfinite(level)) throw UsageError("--min-level must be a finite number of dBm0");
+    options.config.min_tone_level_dbm0 = level;
+  }
+  if (const std::optional<std::string> problem = options.config.validate()) {
+    throw UsageError("invalid DTMF receiver settings: " + *problem);
+  }
+  if (values.count("file") != 0) options.files = values["file"].as<std::vector<std::string>>();
+  if (options.files.empty()) throw UsageError("missing FILE");
+  return options;
+}
+
+void detect(std::vector<Channel>& channels, const DtmfOptions& options) {
+  if (channels.empty()) return;
+  dsp::DtmfDetectorBank bank(channels.size(), options.config, options.isa);
+  auto sink = [&channels](size_t channel, const dsp::DtmfEvent& event) {
+    if (event.kind == dsp::DtmfEventKind::end) channels[channel].digits.push_back(event);
+  };
+  size_t longest = 0;
+  for (const Channel& channel : channels) longest = std::max(longest, channel.samples.size());
+
+  std::vector<std::span<const int16_t>> blocks(channels.size());
+  for (size_t offset = 0; offset < longest; offset += kTickSamples) {
+    for (size_t c = 0; c < channels.size(); ++c) {
+      const std::vector<int16_t>& samples = channels[c].samples;
+      // A channel whose capture has ended gets empty blocks from then on.
+      blocks[c] = offset < samples.size()
+                      ? std::span<const int16_t>(samples.data() + offset,
+                                                 std::min(kTickSamples, samples.size() - offset))
+                      : std::span<const int16_t>();
+    }
+    bank.rx(std::span<const std::span<const int16_t>>(blocks), sink);
+  }
+  bank.flush(sink);
+
+  for (Channel& channel : channels) {
+    std::stable_sort(channel.digits.begin(), channel.digits.end(),
+                     [](const dsp::DtmfEvent& a, const dsp::DtmfEvent& b) {
+                       return a.start_sample < b.start_sample;
+                     });
+  }
+}
+
+// In the order the digits occur across all files (by start, then by the
+// order the files were given), as a rig following several lines sees them.
+void print_json(const std::vector<Channel>& channels, std::ostream& out) {
+  struct Line {
+    uint64_t start;
+    size_t channel;
+    const dsp::DtmfEvent* event;
+  };
+  std::vector<Line> found;
+  for (size_t c = 0; c < channels.size(); ++c) {
+    for (const dsp::DtmfEvent& event : channels[c].digits) {
+      found.push_back({event.start_sample, c, &event});
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Line& a, const Line& b) {
+    return a.start != b.start ? a.start < b.start : a.channel < b.channel;
+  });
+  std::vector<std::string> quoted_files;
+  for (const Channel& channel : channels) quoted_files.push_back(json_quote(channel.file));
+  for (const Line& line : found) {
+    const dsp::DtmfEvent& event = *line.event;
+    out << "{\"file\": " << quoted_files[line.channel]
+        << ", \"digit\": " << json_quote(std::string(1, event.digit))
+        << ", \"start_ms\": " << exact_ms_at_8k(event.start_sample)
+        << ", \"end_ms\": " << exact_ms_at_8k(event.start_sample + event.duration_samples) << "}\n";
+  }
+}
+
+void print_text(const std::vector<Channel>& channels, std::ostream& out) {
+  for (const Channel& channel : channels) {
+    std::string digits;
+    for (const dsp::DtmfEvent& event : channel.digits) {
+      out << channel.file << ": " << event.digit << "  at " << rounded_ms_at_8k(event.start_sample)
+          << " ms (" << rounded_ms_at_8k(event.duration_samples) << " ms)\n";
+      digits.push_back(event.digit);
+    }
+    if (digits.empty()) {
+      out << channel.file << ": no digits\n";
+    } else {
+      out << channel.file << ": " << digits << " (" << digits.size()
+          << (digits.size() == 1 ? " digit)\n" : " digits)\n");
+    }
+  }
+}
+
+}  // namespace
+
+int run_dtmf_command(CommandArgs args, std::ostream& out, std::ostream& err) {
+  std::optional<DtmfOptions> options;
+  try {
+    options = parse_options(args, err);
+  } catch (const UsageError& error) {
+    err << "ivr-replay: " << error.what() << "\nTry 'ivr-replay dtmf --help' for usage.\n";
+    return kExitUsage;
+  }
+  if (!options) {
+    print_help(out);
+    return kExitOk;
+  }
+
+  // Read everything first: the bank then runs all channels tick by tick.
+  std::vector<Channel> channels;
+  bool unusable = false;
+  for (const std::string& file : options->files) {
+    try {
+      driver::Capture capture = driver::read_capture(file, options->format);
+      channels.push_back(Channel{file, std::move(capture.samples), {}});
+    } catch (const driver::AudioFileError& error) {
+      err << "ivr-replay: " << file << ": " << error.problem() << "\n";
+      unusable = true;
+    } catch (const std::exception& error) {  // e.g. a capture too large for memory
+      err << "ivr-replay: " << file << ": " << error.what() << "\n";
+      unusable = true;
+    }
+  }
+
+  detect(channels, *options);
+  if (options->json) {
+    print_json(channels, out);
+  } else {
+    print_text(channels, out);
+  }
+  return unusable ? kExitUsage : kExitOk;
+}
+
+}  // namespace ivrd::ivr::replay
