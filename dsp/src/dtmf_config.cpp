@@ -6,8 +6,8 @@
 namespace ivrd::dsp {
 
 std::optional<std::string> DtmfConfig::validate() const {
-  auto out_of_range = [](const char* field, float value, float low, float high)
-      -> std::optional<std::string> {
+  auto out_of_range = [](const char* field, float value, float low,
+                         float high) -> std::optional<std::string> {
     if (std::isfinite(value) && value >= low && value <= high) return std::nullopt;
     return std::string(field) + " = " + std::to_string(value) + " is outside " +
            std::to_string(low) + " .. " + std::to_string(high);

@@ -8,6 +8,8 @@
 
 #include "ivrd/dsp/dtmf_generator.hpp"
 #include "ivrd/dsp/levels.hpp"
+
+#include "dtmf_tone_pair.hpp"
 #include "kernels/dtmf_correlate.hpp"
 
 namespace ivrd::dsp {
@@ -26,15 +28,25 @@ constexpr int kRotationPeriod = 200;
 // A sub-block whose energy is below this share of the window's mean means the
 // tone did not fill the window (it started or stopped inside it).
 constexpr float kMinSubBlockShare = 0.5f;
+// Share of a sub-block's energy its strongest bin in each group must carry: a
+// cheap first test that lets most speech and noise skip the window analysis.
+// A DTMF pair keeps over 40 % even at the frequency tolerance, with the two
+// tones' 5 ms bins overlapping and noise at 8 dB SNR; white noise reaches it
+// in about one sub-block in four, and rarely in four in a row.
+constexpr float kMinSubBlockTonalShare = 0.3f;
 // Within each group the chosen tone must stand this far above the others.
 constexpr float kMinGroupPeakRatio = 4.0f;  // 6 dB
 // Share of the window's energy the two tones must carry. Speech and music
 // spread their energy over many frequencies and harmonics; a DTMF pair at
-// 15 dB SNR carries 97 %.
-constexpr float kMinPurity = 0.8f;
+// 15 dB SNR carries 97 %, at 12 dB 94 %. Lower values trade talk-off on
+// music for operation in more noise.
+constexpr float kMinPurity = 0.9f;
+// Largest change of either tone's power between the halves of a window
+// (2 dB): a key's tones hold their level, notes swell and decay.
+constexpr double kMaxHalfPowerRatio = 1.6;
 // Measurement margin on the configured twist limits, so that a signal exactly
 // at the limit is accepted.
-constexpr float kTwistMarginDb = 0.5f;
+constexpr float kTwistMarginDb = 0.75f;
 
 float tone_hz(int bin) { return bin < 4 ? kDtmfLowGroupHz[bin] : kDtmfHighGroupHz[bin - 4]; }
 
@@ -42,16 +54,10 @@ struct RotationTable {
   // e^{-j w_k s L}: turns a sub-block's local correlation into one referred
   // to absolute time.
   std::array<std::array<float, 8>, kRotationPeriod> re{}, im{};
-  // e^{-j w_k / 2}, for the window response of each bin.
-  std::array<std::complex<double>, 8> bin_half_step{};
   RotationTable() {
-    for (int k = 0; k < 8; ++k) {
-      bin_half_step[k] = std::polar(1.0, -std::numbers::pi * tone_hz(k) / kSampleRate);
-    }
     for (int s = 0; s < kRotationPeriod; ++s) {
       for (int k = 0; k < 8; ++k) {
-        const double turns =
-            std::fmod(double{tone_hz(k)} * s * kSubBlock / kSampleRate, 1.0);
+        const double turns = std::fmod(double{tone_hz(k)} * s * kSubBlock / kSampleRate, 1.0);
         re[s][k] = static_cast<float>(std::cos(2.0 * std::numbers::pi * turns));
         im[s][k] = static_cast<float>(-std::sin(2.0 * std::numbers::pi * turns));
       }
@@ -149,23 +155,47 @@ void DtmfDetector::process_sub_block(const int16_t* samples, DtmfEventSink& sink
 
   const uint64_t index = sub_block_count_++;
   SubBlock& block = history_[index % kHistory];
-  const RotationTable& rotation = rotations();
-  const auto& rot_re = rotation.re[index % kRotationPeriod];
-  const auto& rot_im = rotation.im[index % kRotationPeriod];
-  constexpr float kScale = 1.0f / kernels::kDtmfCoefficientScale;
-  for (int k = 0; k < kBins; ++k) {
-    const float re = static_cast<float>(correlation.bins[2 * k]) * kScale;
-    const float im = static_cast<float>(correlation.bins[2 * k + 1]) * kScale;
-    block.re[k] = re * rot_re[k] - im * rot_im[k];
-    block.im[k] = re * rot_im[k] + im * rot_re[k];
-  }
   block.energy = correlation.energy;
   block.sum = correlation.sum;
-  const double mean_square_of_sum =
-      static_cast<double>(correlation.sum) * correlation.sum / kSubBlock;
-  block.ac_energy = static_cast<float>(std::max(0.0, correlation.energy - mean_square_of_sum));
+  const float sum = static_cast<float>(correlation.sum);
+  block.ac_energy =
+      std::max(0.0f, static_cast<float>(correlation.energy) - sum * sum * (1.0f / kSubBlock));
 
-  if (index + 1 >= kWindowSubBlocks) track(evaluate_window(index), index, sink);
+  // Tonal pre-test, in the kernel's integer scale (coefficients x 4096).
+  float power[kBins];
+  for (int k = 0; k < kBins; ++k) {
+    const float re = static_cast<float>(correlation.bins[2 * k]);
+    const float im = static_cast<float>(correlation.bins[2 * k + 1]);
+    power[k] = re * re + im * im;
+  }
+  const float low_peak = std::max(std::max(power[0], power[1]), std::max(power[2], power[3]));
+  const float high_peak = std::max(std::max(power[4], power[5]), std::max(power[6], power[7]));
+  constexpr float kCoefficientPower =
+      float{kernels::kDtmfCoefficientScale} * float{kernels::kDtmfCoefficientScale};
+  // |D|^2 = (A L / 2)^2 for a tone of amplitude A, whose energy is L A^2 / 2.
+  block.tonal =
+      block.ac_energy > 0.0f && (2.0f / kSubBlock) * (low_peak + high_peak) >=
+                                    kMinSubBlockTonalShare * kCoefficientPower * block.ac_energy;
+  tonal_run_ = block.tonal ? tonal_run_ + 1 : 0;
+
+  WindowResult hit;
+  if (block.tonal) {
+    // Only windows of four tonal sub-blocks are analysed, so only those need
+    // their phases referred to absolute time.
+    const RotationTable& rotation = rotations();
+    const auto& rot_re = rotation.re[index % kRotationPeriod];
+    const auto& rot_im = rotation.im[index % kRotationPeriod];
+    constexpr float kScale = 1.0f / kernels::kDtmfCoefficientScale;
+    for (int k = 0; k < kBins; ++k) {
+      const float re = static_cast<float>(correlation.bins[2 * k]) * kScale;
+      const float im = static_cast<float>(correlation.bins[2 * k + 1]) * kScale;
+      block.re[k] = re * rot_re[k] - im * rot_im[k];
+      block.im[k] = re * rot_im[k] + im * rot_re[k];
+    }
+    if (tonal_run_ >= kWindowSubBlocks) hit = evaluate_window(index);
+  }
+  // Nothing to track while no digit is on or building up.
+  if (hit.digit >= 0 || candidate_ >= 0 || current_ >= 0) track(hit, index, sink);
 }
 
 DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const noexcept {
@@ -177,9 +207,9 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
     energy += blocks[i]->energy;
     sum += blocks[i]->sum;
   }
-  const float window_energy = static_cast<float>(
-      std::max(0.0, static_cast<double>(energy) -
-                        static_cast<double>(sum) * static_cast<double>(sum) / kWindow));
+  const float window_energy = static_cast<float>(std::max(
+      0.0,
+      static_cast<double>(energy) - static_cast<double>(sum) * static_cast<double>(sum) / kWindow));
   if (window_energy < min_window_energy_) return {};
 
   // The tone must be present through the whole window.
@@ -216,70 +246,51 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
 
   // Each tone's frequency from its phase advance between the two halves
   // (80 samples apart): unambiguous within +-50 Hz, far finer than the bin.
+  // Then frequencies and levels are refined jointly (dtmf_tone_pair.hpp).
+  using Complex = std::complex<double>;
   const int bins[2] = {low, high};
-  double frequency[2];  // radians per sample
+  const uint64_t window_start_block = newest + 1 - kWindowSubBlocks;
+  const RotationTable& rotation = rotations();
+  detail::TonePairInput input;
+  input.half_length = 2 * kSubBlock;
   for (int t = 0; t < 2; ++t) {
     const int k = bins[t];
     const float cross_re = h2_re[k] * h1_re[k] + h2_im[k] * h1_im[k];
     const float cross_im = h2_im[k] * h1_re[k] - h2_re[k] * h1_im[k];
     const double advance = std::atan2(static_cast<double>(cross_im), static_cast<double>(cross_re));
-    const double error_hz = advance * kSampleRate / (2.0 * std::numbers::pi * 2 * kSubBlock);
-    if (std::abs(error_hz) > config_.max_frequency_deviation * tone_hz(k)) return {};
-    frequency[t] = 2.0 * std::numbers::pi * (tone_hz(k) + error_hz) / kSampleRate;
+    input.bin_frequency[t] = 2.0 * std::numbers::pi * tone_hz(k) / kSampleRate;
+    input.frequency[t] = input.bin_frequency[t] + advance / input.half_length;
+    // Refer each half to its own first sample instead of absolute time.
+    const size_t start = window_start_block % kRotationPeriod;
+    const size_t middle = (window_start_block + 2) % kRotationPeriod;
+    input.first_half[t] =
+        Complex(h1_re[k], h1_im[k]) * Complex(rotation.re[start][k], -rotation.im[start][k]);
+    input.second_half[t] =
+        Complex(h2_re[k], h2_im[k]) * Complex(rotation.re[middle][k], -rotation.im[middle][k]);
   }
-
-  // Amplitudes of the two tones, solved jointly: a 20 ms window lets each
-  // tone leak into the other's bin (941 and 1209 Hz are only 5.4 bins apart),
-  // which at 8 dB of twist would move the weaker tone's level by over 1 dB.
-  // With both frequencies known, each bin is a known mix of the two tones.
-  using Complex = std::complex<double>;
-  const uint64_t window_start_block = newest + 1 - kWindowSubBlocks;
-  const RotationTable& rotation = rotations();
-  Complex measured[2];
+  // Far outside the tolerance even before refinement: not worth the fit.
   for (int t = 0; t < 2; ++t) {
-    const int k = bins[t];
-    const Complex bin(double{h1_re[k]} + h2_re[k], double{h1_im[k]} + h2_im[k]);
-    // Refer the bin to the window's first sample instead of absolute time.
-    const Complex to_window_start(rotation.re[window_start_block % kRotationPeriod][k],
-                                  -rotation.im[window_start_block % kRotationPeriod][k]);
-    measured[t] = bin * to_window_start;
+    const double error = std::abs(input.frequency[t] - input.bin_frequency[t]);
+    if (error > 2.0 * config_.max_frequency_deviation * input.bin_frequency[t]) return {};
   }
-  // Response of a bin to a tone: the sum over the window of
-  // e^{j (tone - bin) n} = sin(N h) / sin(h) * e^{j (N - 1) h}, h the half
-  // difference. e^{jh} is the product of the tone's and the bin's half-step
-  // phasors; its N-th power comes from squaring, with no further trigonometry.
-  const Complex tone_half_step[2] = {std::polar(1.0, frequency[0] / 2.0),
-                                     std::polar(1.0, frequency[1] / 2.0)};
-  auto response = [&](int tone, int bin) {
-    const Complex step = tone_half_step[tone] * rotation.bin_half_step[bins[bin]];
-    if (std::abs(step.imag()) < 1e-9) return Complex(kWindow, 0.0);
-    Complex squared = step;  // step^(2^bit)
-    Complex total(1.0, 0.0);
-    for (int bit = 0; bit < 8; ++bit) {  // kWindow = 160 = 0b10100000
-      if ((static_cast<int>(kWindow) >> bit) & 1) total *= squared;
-      squared *= squared;
-    }
-    return total * std::conj(step) * (total.imag() / step.imag());
-  };
-  const Complex m00 = response(0, 0);
-  const Complex m01 = response(1, 0);
-  const Complex m10 = response(0, 1);
-  const Complex m11 = response(1, 1);
-  const Complex determinant = m00 * m11 - m01 * m10;
-  const double determinant_norm = std::norm(determinant);
-  if (determinant_norm < 1e-12 * kWindow * kWindow * kWindow * kWindow) return {};
-  const Complex low_amplitude =
-      (measured[0] * m11 - measured[1] * m01) * std::conj(determinant) / determinant_norm;
-  const Complex high_amplitude =
-      (m00 * measured[1] - m10 * measured[0]) * std::conj(determinant) / determinant_norm;
-  // A tone of peak A contributes A/2 e^{j phi}; its power is A^2 / 2.
-  const float tone_power[2] = {static_cast<float>(2.0 * std::norm(low_amplitude)),
-                               static_cast<float>(2.0 * std::norm(high_amplitude))};
-
+  const detail::TonePair pair = detail::fit_tone_pair(input);
+  if (!pair.solved) return {};
+  for (int t = 0; t < 2; ++t) {
+    const double error = std::abs(pair.frequency[t] - input.bin_frequency[t]);
+    if (error > config_.max_frequency_deviation * input.bin_frequency[t]) return {};
+  }
+  const float tone_power[2] = {static_cast<float>(pair.power[0]),
+                               static_cast<float>(pair.power[1])};
   if (tone_power[0] < min_tone_power_ || tone_power[1] < min_tone_power_) return {};
   if (tone_power[1] > max_normal_ratio_ * tone_power[0]) return {};
   if (tone_power[0] > max_reverse_ratio_ * tone_power[1]) return {};
   if (kWindow * (tone_power[0] + tone_power[1]) < kMinPurity * window_energy) return {};
+  // A key's tones hold their level through the window; notes swell and decay.
+  for (int t = 0; t < 2; ++t) {
+    const double before = pair.first_half_power[t];
+    const double after = pair.second_half_power[t];
+    if (before > kMaxHalfPowerRatio * after || after > kMaxHalfPowerRatio * before) return {};
+  }
 
   WindowResult result;
   result.digit = low * 4 + (high - 4);
@@ -290,7 +301,8 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
 
 void DtmfDetector::track(const WindowResult& hit, uint64_t window, DtmfEventSink& sink) noexcept {
   // Count consecutive windows showing the same digit.
-  if (hit.digit >= 0 && hit.digit == candidate_ && candidate_first_window_ + candidate_hits_ == window) {
+  if (hit.digit >= 0 && hit.digit == candidate_ &&
+      candidate_first_window_ + candidate_hits_ == window) {
     ++candidate_hits_;
   } else if (hit.digit >= 0) {
     candidate_ = hit.digit;
@@ -345,12 +357,14 @@ void DtmfDetector::begin_digit(int digit, uint64_t first_window, DtmfEventSink& 
 }
 
 void DtmfDetector::end_digit(uint64_t cap_sample, DtmfEventSink& sink) noexcept {
-  const uint64_t end = std::max(current_start_ + 1, std::min(refine_end(current_last_window_), cap_sample));
+  const uint64_t end =
+      std::max(current_start_ + 1, std::min(refine_end(current_last_window_), cap_sample));
   DtmfEvent event;
   event.kind = DtmfEventKind::end;
   event.digit = kDtmfDigits[static_cast<size_t>(current_)];
   event.start_sample = current_start_;
-  event.duration_samples = static_cast<uint32_t>(std::min<uint64_t>(end - current_start_, UINT32_MAX));
+  event.duration_samples =
+      static_cast<uint32_t>(std::min<uint64_t>(end - current_start_, UINT32_MAX));
   event.low_level_dbm0 = current_low_dbm0_;
   event.high_level_dbm0 = current_high_dbm0_;
   current_ = -1;
@@ -371,7 +385,8 @@ uint64_t DtmfDetector::refine_start(uint64_t first_window) const noexcept {
   // leading sub-block may be partly empty and the one before it partly full.
   const uint64_t first = first_window + 1 - kWindowSubBlocks;
   const float reference = (sub_block(first + 1).ac_energy + sub_block(first + 2).ac_energy +
-                           sub_block(first + 3).ac_energy) / 3.0f;
+                           sub_block(first + 3).ac_energy) /
+                          3.0f;
   uint64_t solid = first;
   for (int step = 0; step < 2 && solid > 0 && coverage(solid - 1, reference) >= kMinSubBlockShare;
        ++step) {
@@ -388,7 +403,8 @@ uint64_t DtmfDetector::refine_end(uint64_t last_window) const noexcept {
   // sub-block possibly partly empty and the one after it partly full.
   const uint64_t last = last_window;
   const float reference = (sub_block(last - 3).ac_energy + sub_block(last - 2).ac_energy +
-                           sub_block(last - 1).ac_energy) / 3.0f;
+                           sub_block(last - 1).ac_energy) /
+                          3.0f;
   uint64_t solid = last;
   for (int step = 0; step < 2 && coverage(solid + 1, reference) >= kMinSubBlockShare; ++step) {
     ++solid;

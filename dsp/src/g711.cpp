@@ -16,7 +16,7 @@ namespace {
 
 // y is the 14-bit value (x >> 2), -8192..8191.
 constexpr uint8_t ulaw_encode_14bit(int y) {
-  const int magnitude = y < 0 ? ~y : y;                // 0..8191
+  const int magnitude = y < 0 ? ~y : y;                 // 0..8191
   const int biased = std::min(magnitude + 33, 0x1FFF);  // 33..8191
   int exponent = 0;
   for (int rest = biased >> 6; rest != 0; rest >>= 1) ++exponent;
@@ -100,32 +100,25 @@ using EncodeKernel = void (*)(const int16_t*, uint8_t*, std::size_t) noexcept;
 
 // A variant this CPU cannot run is lowered to the best one it can, so a wrong
 // Isa costs speed, never a SIGILL.
-Isa runnable(Isa requested) noexcept {
-  static const Isa best = detected_isa();
-  return static_cast<int>(requested) <= static_cast<int>(best) ? requested : best;
+std::size_t runnable(Isa requested) noexcept {
+  static const int best = static_cast<int>(detected_isa());
+  return static_cast<std::size_t>(std::clamp(static_cast<int>(requested), 0, best));
 }
 
-DecodeKernel decode_kernel(G711Law law, Isa isa) noexcept {
-  const bool ulaw = law == G711Law::ulaw;
-  switch (runnable(isa)) {
-    case Isa::avx512: return ulaw ? kernels::ulaw_decode_avx512 : kernels::alaw_decode_avx512;
-    case Isa::avx2: return ulaw ? kernels::ulaw_decode_avx2 : kernels::alaw_decode_avx2;
-    case Isa::sse41: return ulaw ? kernels::ulaw_decode_sse41 : kernels::alaw_decode_sse41;
-    case Isa::scalar: break;
-  }
-  return ulaw ? kernels::ulaw_decode_scalar : kernels::alaw_decode_scalar;
-}
+// Indexed by [law][isa].
+static_assert(static_cast<int>(Isa::scalar) == 0 && static_cast<int>(Isa::avx512) == 3);
+constexpr DecodeKernel kDecodeKernels[2][4] = {
+    {kernels::ulaw_decode_scalar, kernels::ulaw_decode_sse41, kernels::ulaw_decode_avx2,
+     kernels::ulaw_decode_avx512},
+    {kernels::alaw_decode_scalar, kernels::alaw_decode_sse41, kernels::alaw_decode_avx2,
+     kernels::alaw_decode_avx512}};
+constexpr EncodeKernel kEncodeKernels[2][4] = {
+    {kernels::ulaw_encode_scalar, kernels::ulaw_encode_sse41, kernels::ulaw_encode_avx2,
+     kernels::ulaw_encode_avx512},
+    {kernels::alaw_encode_scalar, kernels::alaw_encode_sse41, kernels::alaw_encode_avx2,
+     kernels::alaw_encode_avx512}};
 
-EncodeKernel encode_kernel(G711Law law, Isa isa) noexcept {
-  const bool ulaw = law == G711Law::ulaw;
-  switch (runnable(isa)) {
-    case Isa::avx512: return ulaw ? kernels::ulaw_encode_avx512 : kernels::alaw_encode_avx512;
-    case Isa::avx2: return ulaw ? kernels::ulaw_encode_avx2 : kernels::alaw_encode_avx2;
-    case Isa::sse41: return ulaw ? kernels::ulaw_encode_sse41 : kernels::alaw_encode_sse41;
-    case Isa::scalar: break;
-  }
-  return ulaw ? kernels::ulaw_encode_scalar : kernels::alaw_encode_scalar;
-}
+std::size_t law_index(G711Law law) noexcept { return law == G711Law::ulaw ? 0 : 1; }
 
 }  // namespace
 
@@ -135,7 +128,7 @@ void g711_decode(G711Law law, std::span<const uint8_t> in, std::span<int16_t> ou
   // A short output is a caller bug; never write past it.
   const std::size_t n = std::min(in.size(), out.size());
   if (n == 0) return;
-  decode_kernel(law, isa)(in.data(), out.data(), n);
+  kDecodeKernels[law_index(law)][runnable(isa)](in.data(), out.data(), n);
 }
 
 void g711_encode(G711Law law, std::span<const int16_t> in, std::span<uint8_t> out,
@@ -143,7 +136,7 @@ void g711_encode(G711Law law, std::span<const int16_t> in, std::span<uint8_t> ou
   assert(out.size() >= in.size());
   const std::size_t n = std::min(in.size(), out.size());
   if (n == 0) return;
-  encode_kernel(law, isa)(in.data(), out.data(), n);
+  kEncodeKernels[law_index(law)][runnable(isa)](in.data(), out.data(), n);
 }
 
 }  // namespace ivrd::dsp

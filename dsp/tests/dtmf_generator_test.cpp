@@ -1,10 +1,11 @@
-#include <catch2/catch.hpp>
+#include "ivrd/dsp/dtmf_generator.hpp"
 
 #include <cmath>
 #include <numbers>
 #include <vector>
 
-#include "ivrd/dsp/dtmf_generator.hpp"
+#include <catch2/catch.hpp>
+
 #include "ivrd/dsp/levels.hpp"
 
 using namespace ivrd::dsp;

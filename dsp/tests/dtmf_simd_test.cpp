@@ -2,14 +2,15 @@
 // correlation kernel must give identical integers, so the receiver's
 // decisions, times and levels are identical too.
 
-#include <catch2/catch.hpp>
-
 #include <cstring>
 #include <random>
 
-#include "dtmf_test_signals.hpp"
+#include <catch2/catch.hpp>
+
 #include "ivrd/test_support/noise.hpp"
 #include "ivrd/test_support/seed.hpp"
+
+#include "dtmf_test_signals.hpp"
 #include "kernels/dtmf_correlate.hpp"
 
 using namespace ivrd::dsp;
@@ -83,15 +84,15 @@ TEST_CASE("every variant makes identical decisions on conformance and random sig
   std::vector<std::vector<int16_t>> signals;
   // Random DTMF near every limit: offsets around 1.5-3.5 %, twist around the
   // limits, levels down to the floor, short tones and pauses, with noise.
-  for (int trial = 0; trial < 20; ++trial) {
+  for (int trial = 0; trial < 30; ++trial) {
     std::vector<DtmfToneSpec> tones;
     for (int i = 0; i < 40; ++i) {
       DtmfToneSpec spec;
       spec.digit = "123A456B789C*0#D"[static_cast<size_t>(unit(rng) * 16) % 16];
       spec.level_dbm0 = -42.0f + 40.0f * unit(rng);
-      spec.twist_db = -7.0f + 17.0f * unit(rng);
-      spec.low_offset = (unit(rng) - 0.5f) * 0.08f;
-      spec.high_offset = (unit(rng) - 0.5f) * 0.08f;
+      spec.twist_db = -6.0f + 16.0f * unit(rng);
+      spec.low_offset = (unit(rng) - 0.5f) * 0.06f;
+      spec.high_offset = (unit(rng) - 0.5f) * 0.06f;
       spec.on_ms = 15.0f + 60.0f * unit(rng);
       spec.off_ms = 5.0f + 60.0f * unit(rng);
       spec.low_phase_rad = 6.28f * unit(rng);

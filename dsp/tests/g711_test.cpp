@@ -2,6 +2,8 @@
 // from the standard's tables, the standard's fixed points, and every SIMD
 // variant against the scalar functions.
 
+#include "ivrd/dsp/g711.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -13,7 +15,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "ivrd/dsp/g711.hpp"
 #include "ivrd/dsp/isa.hpp"
 #include "ivrd/test_support/rng.hpp"
 #include "ivrd/test_support/seed.hpp"
@@ -55,8 +56,7 @@ uint8_t reference_ulaw_encode(int16_t x) {
   int segment = 0;
   while (segment < 7 && magnitude >= kUlawSegmentEnd[segment]) ++segment;
   // Magnitudes beyond 8159 clip to the last interval.
-  const int interval =
-      std::min((magnitude - ulaw_first(segment)) / ulaw_step(segment), 15);
+  const int interval = std::min((magnitude - ulaw_first(segment)) / ulaw_step(segment), 15);
   // Transmitted: sign 1 for positive, then segment and interval inverted.
   const int inverted = 0x7F & ~((segment << 4) | interval);
   return static_cast<uint8_t>((negative ? 0x00 : 0x80) | inverted);
@@ -81,8 +81,7 @@ uint8_t reference_alaw_encode(int16_t x) {
   const int magnitude = (negative ? -(x + 1) : int{x}) >> 3;
   int segment = 0;
   while (segment < 7 && magnitude >= alaw_end(segment)) ++segment;
-  const int interval =
-      std::min((magnitude - alaw_first(segment)) / alaw_step(segment), 15);
+  const int interval = std::min((magnitude - alaw_first(segment)) / alaw_step(segment), 15);
   // Transmitted: sign 1 for positive, then the even bits inverted.
   const int plain = (negative ? 0x00 : 0x80) | (segment << 4) | interval;
   return static_cast<uint8_t>(plain ^ 0x55);
@@ -108,7 +107,9 @@ std::string hex(int value) {
 
 std::vector<int16_t> every_sample() {
   std::vector<int16_t> samples(65536);
-  for (int i = 0; i < 65536; ++i) samples[static_cast<std::size_t>(i)] = static_cast<int16_t>(i - 32768);
+  for (int i = 0; i < 65536; ++i) {
+    samples[static_cast<std::size_t>(i)] = static_cast<int16_t>(i - 32768);
+  }
   return samples;
 }
 
@@ -186,8 +187,7 @@ TEST_CASE("A-law encodes all 65,536 samples as G.711 Table 1 on the top 13 bits 
 // Fixed points of the standard.
 // ---------------------------------------------------------------------------
 
-TEST_CASE("µ-law: 0 encodes to 0xFF, and 0xFF and negative zero 0x7F decode to 0 (G.711 "
-          "Table 2)",
+TEST_CASE("µ-law: 0 encodes to 0xFF; 0xFF and negative zero 0x7F decode to 0 (G.711 Table 2)",
           "[g711]") {
   CHECK(linear_to_ulaw(0) == 0xFF);
   CHECK(ulaw_to_linear(0xFF) == 0);
@@ -203,8 +203,7 @@ TEST_CASE("µ-law: 0 encodes to 0xFF, and 0xFF and negative zero 0x7F decode to 
   CHECK(linear_to_ulaw(3) == 0xFF);
 }
 
-TEST_CASE("A-law inverts the even bits: 0 encodes to 0xD5, -1 to 0x55, 0xD5 decodes to +8 "
-          "(G.711 Table 1)",
+TEST_CASE("A-law inverts the even bits: 0 encodes to 0xD5, 0xD5 decodes to +8 (G.711 Table 1)",
           "[g711]") {
   CHECK(linear_to_alaw(0) == 0xD5);
   CHECK(linear_to_alaw(-1) == 0x55);
@@ -298,8 +297,7 @@ int16_t decode_one(G711Law law, uint8_t code) {
 
 const char* law_name(G711Law law) { return law == G711Law::ulaw ? "µ-law" : "A-law"; }
 
-TEST_CASE("every instruction set decodes all 256 codes and encodes all 65,536 samples as the "
-          "scalar functions do",
+TEST_CASE("every instruction set converts all 256 codes and 65,536 samples as scalar does",
           "[g711][simd]") {
   const std::vector<int16_t> samples = every_sample();
   const std::vector<uint8_t> codes = every_code();
@@ -338,8 +336,10 @@ int16_t random_sample(ivrd::test_support::Rng& rng) {
   }
 }
 
-TEST_CASE("every instruction set gives the scalar result for awkward lengths and unaligned "
-          "buffers, writing nothing past the end",
+// Lengths around every block size the kernels use (8, 16, 32) and their tails,
+// input and output each offset by 0..3 elements; guard values around the
+// output catch any write outside [out, out + n).
+TEST_CASE("every instruction set matches scalar at awkward lengths and unaligned buffers",
           "[g711][simd]") {
   const ivrd::test_support::Seed seed("g711 awkward lengths");
   INFO("SEED=" << seed.value());
@@ -354,7 +354,8 @@ TEST_CASE("every instruction set gives the scalar result for awkward lengths and
 
   constexpr uint8_t kByteGuard = 0xA5;
   constexpr int16_t kSampleGuard = 0x5A5A;
-  const std::size_t lengths[] = {0, 1, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 160, 161, 1024};
+  const std::size_t lengths[] = {0,  1,  2,  7,  8,  9,  15, 16, 23,  24,  31,
+                                 32, 33, 47, 48, 57, 63, 64, 65, 160, 161, 1024};
 
   for (const Isa isa : ivrd::dsp::supported_isas()) {
     for (const G711Law law : {G711Law::ulaw, G711Law::alaw}) {
@@ -363,10 +364,9 @@ TEST_CASE("every instruction set gives the scalar result for awkward lengths and
         for (const std::size_t n : lengths) {
           for (std::size_t in_offset = 0; in_offset < 4; ++in_offset) {
             for (std::size_t out_offset = 0; out_offset < 4; ++out_offset) {
-              const std::string where = std::string(isa_name(isa)) + " " + law_name(law) +
-                                        " n=" + std::to_string(n) + " in+" +
-                                        std::to_string(in_offset) + " out+" +
-                                        std::to_string(out_offset);
+              const std::string where =
+                  std::string(isa_name(isa)) + " " + law_name(law) + " n=" + std::to_string(n) +
+                  " in+" + std::to_string(in_offset) + " out+" + std::to_string(out_offset);
 
               std::vector<int16_t> decoded(kMax + kSlack, kSampleGuard);
               ivrd::dsp::g711_decode(law, std::span(codes).subspan(in_offset, n),
@@ -389,8 +389,8 @@ TEST_CASE("every instruction set gives the scalar result for awkward lengths and
                 const uint8_t expected =
                     inside ? encode_one(law, samples[in_offset + i - out_offset]) : kByteGuard;
                 if (encoded[i] != expected) {
-                  log.add(where + ": encode wrote " + hex(encoded[i]) + " at " +
-                          std::to_string(i) + ", expected " + hex(expected));
+                  log.add(where + ": encode wrote " + hex(encoded[i]) + " at " + std::to_string(i) +
+                          ", expected " + hex(expected));
                 }
               }
             }
@@ -402,8 +402,7 @@ TEST_CASE("every instruction set gives the scalar result for awkward lengths and
   }
 }
 
-TEST_CASE("bulk calls without an Isa use the active one (IVRD_ISA) and match the scalar "
-          "functions",
+TEST_CASE("bulk calls without an Isa use the active one (IVRD_ISA) and match scalar",
           "[g711][simd]") {
   INFO("active ISA: " << isa_name(ivrd::dsp::active_isa()));
   const std::vector<int16_t> samples = every_sample();
@@ -414,8 +413,7 @@ TEST_CASE("bulk calls without an Isa use the active one (IVRD_ISA) and match the
     ivrd::dsp::g711_decode(law, encoded, decoded);
     MismatchLog log;
     for (std::size_t i = 0; i < samples.size(); ++i) {
-      if (encoded[i] != encode_one(law, samples[i]) ||
-          decoded[i] != decode_one(law, encoded[i])) {
+      if (encoded[i] != encode_one(law, samples[i]) || decoded[i] != decode_one(law, encoded[i])) {
         log.add(std::string(law_name(law)) + " differs at sample " + std::to_string(samples[i]));
       }
     }

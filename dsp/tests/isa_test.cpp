@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "ivrd/dsp/isa.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ivrd::dsp;
 

@@ -25,10 +25,12 @@ inline int32_t horizontal_sum(__m256i v) {
 
 void dtmf_correlate_avx2(const int16_t* samples, const int16_t* table, DtmfCorrelation* out) {
   alignas(32) int16_t shifted[48];
-  const __m256i a = _mm256_srai_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(samples)), 2);
+  const __m256i a =
+      _mm256_srai_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(samples)), 2);
   const __m256i b =
       _mm256_srai_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(samples + 16)), 2);
-  const __m128i c = _mm_srai_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(samples + 32)), 2);
+  const __m128i c =
+      _mm_srai_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(samples + 32)), 2);
   _mm256_store_si256(reinterpret_cast<__m256i*>(shifted), a);
   _mm256_store_si256(reinterpret_cast<__m256i*>(shifted + 16), b);
   _mm_store_si128(reinterpret_cast<__m128i*>(shifted + 32), c);
@@ -45,12 +47,13 @@ void dtmf_correlate_avx2(const int16_t* samples, const int16_t* table, DtmfCorre
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->bins + 8), hi);
 
   const __m256i c256 = _mm256_zextsi128_si256(c);
-  const __m256i squares = _mm256_add_epi32(
-      _mm256_add_epi32(_mm256_madd_epi16(a, a), _mm256_madd_epi16(b, b)), _mm256_madd_epi16(c256, c256));
+  const __m256i squares =
+      _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(a, a), _mm256_madd_epi16(b, b)),
+                       _mm256_madd_epi16(c256, c256));
   const __m256i ones = _mm256_set1_epi16(1);
-  const __m256i sums = _mm256_add_epi32(
-      _mm256_add_epi32(_mm256_madd_epi16(a, ones), _mm256_madd_epi16(b, ones)),
-      _mm256_madd_epi16(c256, ones));
+  const __m256i sums =
+      _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(a, ones), _mm256_madd_epi16(b, ones)),
+                       _mm256_madd_epi16(c256, ones));
   out->energy = static_cast<uint32_t>(horizontal_sum(squares));
   out->sum = horizontal_sum(sums);
 }

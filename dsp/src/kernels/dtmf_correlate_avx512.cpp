@@ -45,10 +45,11 @@ void dtmf_correlate_avx512(const int16_t* samples, const int16_t* table, DtmfCor
   }
   _mm512_storeu_si512(out->bins, _mm512_add_epi32(acc0, acc1));
 
-  const __m512i squares = _mm512_add_epi32(_mm512_madd_epi16(head, head),
-                                           _mm512_madd_epi16(tail, tail));
+  const __m512i squares =
+      _mm512_add_epi32(_mm512_madd_epi16(head, head), _mm512_madd_epi16(tail, tail));
   const __m512i ones = _mm512_set1_epi16(1);
-  const __m512i sums = _mm512_add_epi32(_mm512_madd_epi16(head, ones), _mm512_madd_epi16(tail, ones));
+  const __m512i sums =
+      _mm512_add_epi32(_mm512_madd_epi16(head, ones), _mm512_madd_epi16(tail, ones));
   out->energy = static_cast<uint32_t>(horizontal_sum(squares));
   out->sum = horizontal_sum(sums);
 }

@@ -3,6 +3,7 @@
 #include <numbers>
 
 #include "ivrd/dsp/dtmf_generator.hpp"
+
 #include "kernels/dtmf_correlate.hpp"
 
 namespace ivrd::dsp::kernels {
@@ -46,7 +47,8 @@ void dtmf_correlate_scalar(const int16_t* samples, const int16_t* table, DtmfCor
   for (int j = 0; j < kDtmfBins; ++j) {
     int32_t acc = 0;
     for (int p = 0; p < kDtmfPairs; ++p) {
-      acc += shifted[2 * p] * table[p * 32 + 2 * j] + shifted[2 * p + 1] * table[p * 32 + 2 * j + 1];
+      acc +=
+          shifted[2 * p] * table[p * 32 + 2 * j] + shifted[2 * p + 1] * table[p * 32 + 2 * j + 1];
     }
     out->bins[j] = acc;
   }

@@ -28,7 +28,8 @@ void dtmf_correlate_sse41(const int16_t* samples, const int16_t* table, DtmfCorr
   __m128i sums = _mm_setzero_si128();
   const __m128i ones = _mm_set1_epi16(1);
   for (int i = 0; i < kDtmfSubBlock; i += 8) {
-    const __m128i x = _mm_srai_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(samples + i)), 2);
+    const __m128i x =
+        _mm_srai_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(samples + i)), 2);
     _mm_store_si128(reinterpret_cast<__m128i*>(shifted + i), x);
     squares = _mm_add_epi32(squares, _mm_madd_epi16(x, x));
     sums = _mm_add_epi32(sums, _mm_madd_epi16(x, ones));

@@ -11,8 +11,6 @@
 
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "kernels/g711_kernels.hpp"
 
 namespace ivrd::dsp::kernels {
@@ -22,9 +20,9 @@ __m128i set16(int value) { return _mm_set1_epi16(static_cast<short>(value)); }
 
 // Codes zero-extended to 16-bit lanes in, samples out.
 __m128i ulaw_decode_8(__m128i code) {
-  // Low byte: the code with its seven magnitude bits and sign un-inverted
-  // (exponent in bits 4-6, mantissa in 0-3). High byte 0x80, so that after the
-  // arithmetic shift below it stays >= 0x80 and the shuffle writes a zero there.
+  // Low byte: the code inverted, so bits 4-6 are the exponent and 0-3 the
+  // mantissa. High byte 0x80, so that after the arithmetic shift below it
+  // stays >= 0x80 and the shuffle writes a zero there.
   const __m128i plain = _mm_xor_si128(code, set16(0x80FF));
   const __m128i exponent_index = _mm_srai_epi16(plain, 4);  // bit 3: sign, ignored
   const __m128i pow2 = _mm_shuffle_epi8(
@@ -52,7 +50,7 @@ __m128i alaw_decode_8(__m128i code) {
   return _mm_sign_epi16(magnitude, _mm_sub_epi16(_mm_add_epi16(code, code), set16(0xFF)));
 }
 
-// Lanes hold 0..32767; returns each lane's float bits >> 19 (see top).
+// Lanes hold 0..32767; returns each lane's float bits >> 19 (see the top).
 __m128i float_exponent_and_4_bits(__m128i v) {
   const __m128i even = _mm_and_si128(v, _mm_set1_epi32(0xFFFF));
   const __m128i odd = _mm_srli_epi32(v, 16);
@@ -86,19 +84,10 @@ __m128i alaw_encode_8(__m128i x) {
   return _mm_xor_si128(code7, _mm_xor_si128(_mm_and_si128(sign, set16(0x80)), set16(0xD5)));
 }
 
-// Runs block (kBlock samples) over [0, n); a shorter tail goes through a
-// zero-padded copy so no access leaves the caller's buffers.
-template <std::size_t kBlock, typename In, typename Out, typename Block>
-void run_blocks(const In* in, Out* out, std::size_t n, Block block) {
-  std::size_t i = 0;
-  for (; i + kBlock <= n; i += kBlock) block(in + i, out + i);
-  if (i < n) {
-    In in_tail[kBlock] = {};
-    Out out_tail[kBlock];
-    std::memcpy(in_tail, in + i, (n - i) * sizeof(In));
-    block(in_tail, out_tail);
-    std::memcpy(out + i, out_tail, (n - i) * sizeof(Out));
-  }
+template <__m128i (*kDecode8)(__m128i)>
+void decode_8(const uint8_t* in, int16_t* out) {
+  const __m128i codes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), kDecode8(_mm_cvtepu8_epi16(codes)));
 }
 
 template <__m128i (*kDecode8)(__m128i)>
@@ -111,28 +100,52 @@ void decode_16(const uint8_t* in, int16_t* out) {
 }
 
 template <__m128i (*kEncode8)(__m128i)>
+void encode_8(const int16_t* in, uint8_t* out) {
+  const __m128i codes = kEncode8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in)));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(codes, codes));
+}
+
+template <__m128i (*kEncode8)(__m128i)>
 void encode_16(const int16_t* in, uint8_t* out) {
   const __m128i low = kEncode8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in)));
   const __m128i high = kEncode8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 8)));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(low, high));
 }
 
+// 16 samples at a time, then 8; a last partial group is converted as the
+// final 8 samples, redoing a few already done (same values: input and output
+// do not overlap). Fewer than 8 samples in all go to the scalar kernel.
+template <auto kBlock16, auto kBlock8, auto kScalar, typename In, typename Out>
+void run(const In* in, Out* out, std::size_t n) {
+  if (n < 8) {
+    kScalar(in, out, n);
+    return;
+  }
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) kBlock16(in + i, out + i);
+  if (i + 8 <= n) {
+    kBlock8(in + i, out + i);
+    i += 8;
+  }
+  if (i < n) kBlock8(in + n - 8, out + n - 8);
+}
+
 }  // namespace
 
 void ulaw_decode_sse41(const uint8_t* in, int16_t* out, std::size_t n) noexcept {
-  run_blocks<16>(in, out, n, decode_16<ulaw_decode_8>);
+  run<decode_16<ulaw_decode_8>, decode_8<ulaw_decode_8>, ulaw_decode_scalar>(in, out, n);
 }
 
 void alaw_decode_sse41(const uint8_t* in, int16_t* out, std::size_t n) noexcept {
-  run_blocks<16>(in, out, n, decode_16<alaw_decode_8>);
+  run<decode_16<alaw_decode_8>, decode_8<alaw_decode_8>, alaw_decode_scalar>(in, out, n);
 }
 
 void ulaw_encode_sse41(const int16_t* in, uint8_t* out, std::size_t n) noexcept {
-  run_blocks<16>(in, out, n, encode_16<ulaw_encode_8>);
+  run<encode_16<ulaw_encode_8>, encode_8<ulaw_encode_8>, ulaw_encode_scalar>(in, out, n);
 }
 
 void alaw_encode_sse41(const int16_t* in, uint8_t* out, std::size_t n) noexcept {
-  run_blocks<16>(in, out, n, encode_16<alaw_encode_8>);
+  run<encode_16<alaw_encode_8>, encode_8<alaw_encode_8>, alaw_encode_scalar>(in, out, n);
 }
 
 }  // namespace ivrd::dsp::kernels
