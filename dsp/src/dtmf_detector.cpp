@@ -54,7 +54,14 @@ struct RotationTable {
   // e^{-j w_k s L}: turns a sub-block's local correlation into one referred
   // to absolute time.
   std::array<std::array<float, 8>, kRotationPeriod> re{}, im{};
+  // e^{-j w_k / 2} and e^{-j w_k 80}, for the tone-pair fit.
+  std::array<std::complex<double>, 8> bin_half_step{}, bin_half_advance{};
   RotationTable() {
+    for (int k = 0; k < 8; ++k) {
+      const double w = 2.0 * std::numbers::pi * tone_hz(k) / kSampleRate;
+      bin_half_step[k] = std::polar(1.0, -w / 2.0);
+      bin_half_advance[k] = std::polar(1.0, -w * 2 * kSubBlock);
+    }
     for (int s = 0; s < kRotationPeriod; ++s) {
       for (int k = 0; k < 8; ++k) {
         const double turns = std::fmod(double{tone_hz(k)} * s * kSubBlock / kSampleRate, 1.0);
@@ -259,6 +266,8 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
     const float cross_im = h2_im[k] * h1_re[k] - h2_re[k] * h1_im[k];
     const double advance = std::atan2(static_cast<double>(cross_im), static_cast<double>(cross_re));
     input.bin_frequency[t] = 2.0 * std::numbers::pi * tone_hz(k) / kSampleRate;
+    input.bin_half_step[t] = rotation.bin_half_step[k];
+    input.bin_half_advance[t] = rotation.bin_half_advance[k];
     input.frequency[t] = input.bin_frequency[t] + advance / input.half_length;
     // Refer each half to its own first sample instead of absolute time.
     const size_t start = window_start_block % kRotationPeriod;

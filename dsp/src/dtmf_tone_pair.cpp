@@ -9,18 +9,25 @@ namespace {
 
 using Complex = std::complex<double>;
 
-// Sum over n < length of e^{j d n} for d = tone - bin, given the half-step
-// phasor e^{j d / 2}: sin(length d / 2) / sin(d / 2) * e^{j (length - 1) d / 2}.
-// The power of the phasor comes from squaring, with no trigonometry.
-Complex response(Complex step, int length) {
-  if (std::abs(step.imag()) < 1e-12) return Complex(length, 0.0);
+// The response of a bin to a tone d = tone - bin radians per sample away,
+// over one half and over the whole window: the sum over n < half of
+// e^{j d n} is sin(half d / 2) / sin(d / 2) * e^{j (half - 1) d / 2}, and the
+// whole window adds the second half, e^{j d half} times the first. Powers of
+// the half-step phasor e^{j d / 2} come from squaring, with no trigonometry.
+struct Response {
+  Complex half;
+  Complex whole;
+};
+Response response(Complex step, int half) {
+  if (std::abs(step.imag()) < 1e-12) return {Complex(half, 0.0), Complex(2.0 * half, 0.0)};
   Complex squared = step;
-  Complex power(1.0, 0.0);
-  for (int bits = length; bits != 0; bits >>= 1) {
+  Complex power(1.0, 0.0);  // step^half
+  for (int bits = half; bits != 0; bits >>= 1) {
     if (bits & 1) power *= squared;
     squared *= squared;
   }
-  return power * std::conj(step) * (power.imag() / step.imag());
+  const Complex first = power * std::conj(step) * (power.imag() / step.imag());
+  return {first, first * (1.0 + power * power)};
 }
 
 // Solves r * (a0, a1) = (v0, v1) for a 2 x 2 complex r.
@@ -37,22 +44,36 @@ bool solve(const Complex (&r)[2][2], const Complex (&v)[2], Complex (&a)[2]) {
 // conformance signals.
 constexpr int kRounds = 1;
 
+// e^{j x} for |x| small (here under 0.03): the series to x^6 is exact to
+// double precision, and far cheaper than sin and cos.
+Complex small_angle_phasor(double x) {
+  const double x2 = x * x;
+  const double cos_x = 1.0 - x2 / 2.0 * (1.0 - x2 / 12.0 * (1.0 - x2 / 30.0));
+  const double sin_x = x * (1.0 - x2 / 6.0 * (1.0 - x2 / 20.0 * (1.0 - x2 / 42.0)));
+  return {cos_x, sin_x};
+}
+
 }  // namespace
 
 TonePair fit_tone_pair(const TonePairInput& input) noexcept {
   TonePair pair;
   double frequency[2] = {input.frequency[0], input.frequency[1]};
   const int half = input.half_length;
-  const Complex bin_half_step[2] = {std::polar(1.0, -input.bin_frequency[0] / 2.0),
-                                    std::polar(1.0, -input.bin_frequency[1] / 2.0)};
-  Complex tone_half_step[2];
   Complex first[2], second[2];
-  Complex half_response[2][2];  // [bin][tone]
+  Complex half_response[2][2], whole_response[2][2];  // [bin][tone]
   for (int round = 0; round <= kRounds; ++round) {
-    for (int t = 0; t < 2; ++t) tone_half_step[t] = std::polar(1.0, frequency[t] / 2.0);
+    // e^{j v / 2} for tone frequency v = w + d: the bin's conjugate phasor
+    // turned by the small d / 2.
+    Complex tone_half_step[2];
+    for (int t = 0; t < 2; ++t) {
+      tone_half_step[t] = std::conj(input.bin_half_step[t]) *
+                          small_angle_phasor((frequency[t] - input.bin_frequency[t]) / 2.0);
+    }
     for (int b = 0; b < 2; ++b) {
       for (int t = 0; t < 2; ++t) {
-        half_response[b][t] = response(tone_half_step[t] * bin_half_step[b], half);
+        const Response r = response(tone_half_step[t] * input.bin_half_step[b], half);
+        half_response[b][t] = r.half;
+        whole_response[b][t] = r.whole;
       }
     }
     if (!solve(half_response, input.first_half, first) ||
@@ -62,22 +83,18 @@ TonePair fit_tone_pair(const TonePairInput& input) noexcept {
     if (round == kRounds) break;
     for (int t = 0; t < 2; ++t) {
       // Each amplitude is referred to its own half's start, so the phase
-      // between them is the tone's advance over one half.
-      const double advance = std::arg(second[t] * std::conj(first[t]));
-      const double nominal = input.bin_frequency[t] * half;
-      frequency[t] =
-          input.bin_frequency[t] + std::remainder(advance - nominal, 2.0 * std::numbers::pi) / half;
+      // between them is the tone's advance over one half; less the bin's
+      // own advance, it is the frequency error times the half's length.
+      const double deviation =
+          std::arg(second[t] * std::conj(first[t]) * input.bin_half_advance[t]);
+      frequency[t] = input.bin_frequency[t] + deviation / half;
     }
   }
 
   // The whole window: both halves referred to its first sample.
-  Complex whole[2], whole_response[2][2], amplitude[2];
+  Complex whole[2], amplitude[2];
   for (int b = 0; b < 2; ++b) {
-    whole[b] = input.first_half[b] +
-               input.second_half[b] * std::polar(1.0, -input.bin_frequency[b] * half);
-    for (int t = 0; t < 2; ++t) {
-      whole_response[b][t] = response(tone_half_step[t] * bin_half_step[b], 2 * half);
-    }
+    whole[b] = input.first_half[b] + input.second_half[b] * input.bin_half_advance[b];
   }
   if (!solve(whole_response, whole, amplitude)) return pair;
 

@@ -15,8 +15,11 @@
 namespace ivrd::dsp::detail {
 
 struct TonePairInput {
-  // The two bins' nominal frequencies, in radians per sample.
+  // The two bins' nominal frequencies w, in radians per sample, and the
+  // phasors e^{-j w / 2} and e^{-j w half_length}.
   double bin_frequency[2];
+  std::complex<double> bin_half_step[2];
+  std::complex<double> bin_half_advance[2];
   // Each bin's correlation over the first and the second half of the window,
   // each referred to its own half's first sample.
   std::complex<double> first_half[2];
