@@ -4,8 +4,10 @@
 #   1. build/werror  RelWithDebInfo, warnings are errors, benchmarks compiled
 #                    (not run); the whole ctest suite, then the DSP tests once
 #                    more per instruction set this CPU has (IVRD_ISA=...).
-#   2. build/asan    AddressSanitizer + UndefinedBehaviorSanitizer at -O1; the
-#                    whole ctest suite, leaks and UB are fatal.
+#   2. build/asan    Debug (assertions on) with AddressSanitizer and
+#                    UndefinedBehaviorSanitizer; the whole ctest suite, leaks
+#                    and UB are fatal. Debug rather than -O1: it builds in half
+#                    the time and the suite still runs in seconds.
 #
 # Missing Debian packages are installed first (scripts/setup-deps.sh: root or
 # sudo). Builds are incremental: a second run only rebuilds what changed.
@@ -15,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs=$(nproc)
 started=$SECONDS
+# The full runs use the best kernels this CPU has; the ISA runs below force each.
+unset IVRD_ISA
 
 stage() {
   printf '\n==== %s  (%ds elapsed)\n' "$*" "$((SECONDS - started))"
@@ -78,12 +82,12 @@ run_ctest "werror" build/werror
 
 for isa in $(cpu_isas); do
   stage "ctest: build/werror, DSP tests with IVRD_ISA=$isa"
-  IVRD_ISA=$isa run_ctest "werror IVRD_ISA=$isa" build/werror -R '^dsp: '
+  IVRD_ISA=$isa run_ctest "werror IVRD_ISA=$isa" build/werror -R '^dsp:'
 done
 
-stage "configure + build: build/asan (ASan + UBSan, -O1)"
+stage "configure + build: build/asan (Debug, ASan + UBSan)"
 cmake -S . -B build/asan \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+  -DCMAKE_BUILD_TYPE=Debug \
   -DIVRD_WERROR=OFF -DIVRD_SANITIZE=ON -DIVRD_BUILD_TESTS=ON -DIVRD_BUILD_BENCH=OFF
 cmake --build build/asan -j"$jobs"
 
@@ -94,7 +98,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 
 stage "done"
 if ((${#failed_runs[@]} > 0)); then
-  echo "test.sh: FAILED runs: ${failed_runs[*]}"
+  printf 'test.sh: FAILED: %s\n' "${failed_runs[@]}"
 else
   echo "test.sh: every build and test run passed"
 fi

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <speex/speex_resampler.h>
@@ -102,8 +103,9 @@ int16_t to_int16(float sample) {
   return static_cast<int16_t>(std::clamp(scaled, -32768.0f, 32767.0f));
 }
 
-}  // namespace
-
+// When a RIFF/WAVE image's data chunk claims more bytes than follow it, the
+// problem to report; nothing otherwise (including when the image is not
+// RIFF/WAVE at all, which is libsndfile's to judge).
 std::optional<std::string> wav_truncation_problem(std::span<const uint8_t> bytes) {
   if (bytes.size() < 12 || std::memcmp(bytes.data(), "RIFF", 4) != 0 ||
       std::memcmp(bytes.data() + 8, "WAVE", 4) != 0) {
@@ -127,6 +129,8 @@ std::optional<std::string> wav_truncation_problem(std::span<const uint8_t> bytes
   return std::nullopt;
 }
 
+// Resamples mono audio to 8 kHz: the result holds round(n * 8000 / rate)
+// samples and a sound at time t of the input is at sample 8000 t.
 std::vector<float> resample_to_8k(std::span<const float> input, int input_rate) {
   if (input_rate == kTargetRate) return {input.begin(), input.end()};
   int error = 0;
@@ -165,6 +169,8 @@ std::vector<float> resample_to_8k(std::span<const float> input, int input_rate) 
   output.resize(static_cast<size_t>(wanted), 0.0f);
   return output;
 }
+
+}  // namespace
 
 std::variant<DecodedWav, std::string> decode_wav(std::span<const uint8_t> bytes) {
   MemoryFile file{bytes, nullptr, 0};

@@ -3,7 +3,6 @@
 // the replay backend: libsndfile and speexdsp stay behind this header.
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -23,14 +22,5 @@ std::variant<DecodedWav, std::string> decode_wav(std::span<const uint8_t> bytes)
 // Encodes 8 kHz mono 16-bit PCM as a WAV file image; on failure returns the
 // problem.
 std::variant<std::vector<uint8_t>, std::string> encode_wav(std::span<const int16_t> pcm);
-
-// Resamples mono float audio to 8 kHz (see audio_file.hpp for the alignment
-// and length guarantees). Exposed for the tests.
-std::vector<float> resample_to_8k(std::span<const float> input, int input_rate);
-
-// When a RIFF/WAVE image's data chunk claims more bytes than follow it, the
-// problem to report; nothing otherwise (including when the image is not
-// RIFF/WAVE at all, which is libsndfile's to judge).
-std::optional<std::string> wav_truncation_problem(std::span<const uint8_t> bytes);
 
 }  // namespace ivrd::driver::detail

@@ -25,15 +25,17 @@ double sum_squares(std::span<const T> pcm) noexcept {
 }
 
 template <class T>
-double active_mean_square_impl(std::span<const T> pcm, double threshold_db) noexcept {
+double active_mean_square_impl(std::span<const T> pcm, double threshold_db,
+                               bool absolute_floor = true) noexcept {
   if (pcm.empty()) return 0.0;
   double loudest = 0.0;
   for (size_t i = 0; i < pcm.size(); i += kLevelBlock) {
     const auto block = pcm.subspan(i, std::min(kLevelBlock, pcm.size() - i));
     loudest = std::max(loudest, sum_squares(block) / static_cast<double>(block.size()));
   }
-  const double floor = std::max(loudest * std::pow(10.0, -threshold_db / 10.0),
-                                dbm0_to_mean_square(kSilenceFloorDbm0));
+  double floor = loudest * std::pow(10.0, -threshold_db / 10.0);
+  if (absolute_floor) floor = std::max(floor, dbm0_to_mean_square(kSilenceFloorDbm0));
+  if (floor <= 0.0) floor = std::numeric_limits<double>::min();  // all-zero blocks stay out
   double sum = 0.0;
   size_t count = 0;
   for (size_t i = 0; i < pcm.size(); i += kLevelBlock) {
@@ -96,15 +98,18 @@ std::vector<float> to_float(std::span<const int16_t> pcm) {
   return std::vector<float>(pcm.begin(), pcm.end());
 }
 
-double scale_to_active_level(std::span<float> pcm, double target_dbm0, double threshold_db) noexcept {
-  const double power = active_mean_square_impl(std::span<const float>(pcm), threshold_db);
+double scale_to_active_level(std::span<float> pcm, double target_dbm0,
+                             double threshold_db) noexcept {
+  // No absolute floor: float signals are scaled from any level, even tiny.
+  const double power = active_mean_square_impl(std::span<const float>(pcm), threshold_db, false);
   if (power <= 0.0) return 0.0;
   const double gain = std::sqrt(dbm0_to_mean_square(target_dbm0) / power);
   for (float& x : pcm) x = static_cast<float>(x * gain);
   return gain;
 }
 
-double scale_to_active_level(std::span<int16_t> pcm, double target_dbm0, double threshold_db) noexcept {
+double scale_to_active_level(std::span<int16_t> pcm, double target_dbm0,
+                             double threshold_db) noexcept {
   const double power = active_mean_square_impl(std::span<const int16_t>(pcm), threshold_db);
   if (power <= 0.0) return 0.0;
   const double gain = std::sqrt(dbm0_to_mean_square(target_dbm0) / power);

@@ -14,10 +14,11 @@ namespace {
 
 constexpr double kFs = 8000.0;
 constexpr double kMaxPartialHz = 3900.0;
+constexpr float kPeakLimit = 29204.0f;  // 1 dB below full scale
 constexpr double kTwoPi = 2.0 * std::numbers::pi;
 
 struct Partial {
-  double ratio;      // to the fundamental
+  double ratio;  // to the fundamental
   double amplitude;
 };
 
@@ -26,9 +27,9 @@ struct Timbre {
   int count;
   double attack_s;
   double release_s;
-  double decay_s;          // 0: sustained; else the fundamental's decay time constant
+  double decay_s;  // 0: sustained; else the fundamental's decay time constant
   double vibrato_hz;
-  double vibrato_depth;    // relative frequency deviation
+  double vibrato_depth;  // relative frequency deviation
 };
 
 Timbre timbre_of(Instrument instrument) {
@@ -41,7 +42,8 @@ Timbre timbre_of(Instrument instrument) {
       t.release_s = 0.02;
       break;
     case Instrument::strings:
-      for (int k = 1; k <= 12; ++k) t.partials[static_cast<size_t>(k - 1)] = {static_cast<double>(k), 1.0 / k};
+      for (int k = 1; k <= 12; ++k)
+        t.partials[static_cast<size_t>(k - 1)] = {static_cast<double>(k), 1.0 / k};
       t.count = 12;
       t.attack_s = 0.08;
       t.release_s = 0.15;
@@ -167,13 +169,18 @@ void play_chord(std::vector<float>& buf, size_t start, size_t length, const Phra
   const bool trap = rng.chance(ctx.options->trap_probability);
   const int size = rng.uniform_int(2, 4);
   if (trap) {
-    freqs.push_back(midi_to_hz(rng.chance(0.75) ? pick(kLowTraps, rng) : pick(kSubharmonicTraps, rng)));
+    freqs.push_back(
+        midi_to_hz(rng.chance(0.75) ? pick(kLowTraps, rng) : pick(kSubharmonicTraps, rng)));
     freqs.push_back(midi_to_hz(pick(kHighTraps, rng)));
-    for (int i = 2; i < size; ++i) freqs.push_back(midi_to_hz(scale_note(ctx.key, ctx.minor, 60 + 12 * rng.uniform_int(0, 1), rng)));
+    for (int i = 2; i < size; ++i)
+      freqs.push_back(
+          midi_to_hz(scale_note(ctx.key, ctx.minor, 60 + 12 * rng.uniform_int(0, 1), rng)));
   } else {
-    const int root = 55 + (ctx.key + kMajor[static_cast<size_t>(rng.uniform_int(0, 6))]) % 12 + 12 * rng.uniform_int(0, 1);
+    const int root = 55 + (ctx.key + kMajor[static_cast<size_t>(rng.uniform_int(0, 6))]) % 12 +
+                     12 * rng.uniform_int(0, 1);
     const std::array<int, 4> intervals{0, ctx.minor ? 3 : 4, 7, rng.chance(0.5) ? 10 : 12};
-    for (int i = 0; i < size; ++i) freqs.push_back(midi_to_hz(root + intervals[static_cast<size_t>(i)]));
+    for (int i = 0; i < size; ++i)
+      freqs.push_back(midi_to_hz(root + intervals[static_cast<size_t>(i)]));
   }
   for (double& f : freqs) f *= ctx.detune;
   const double per_note = amplitude / std::sqrt(static_cast<double>(freqs.size()));
@@ -238,7 +245,8 @@ std::vector<int16_t> music_on_hold(size_t n, uint64_t seed, const MusicOptions& 
     PhraseContext ctx{};
     ctx.instrument = options.instruments[static_cast<size_t>(
         rng.uniform_int(0, static_cast<int>(options.instruments.size()) - 1))];
-    ctx.detune = std::pow(2.0, rng.uniform(-options.max_detune_cents, options.max_detune_cents) / 1200.0);
+    ctx.detune =
+        std::pow(2.0, rng.uniform(-options.max_detune_cents, options.max_detune_cents) / 1200.0);
     ctx.key = rng.uniform_int(0, 11);
     ctx.minor = rng.chance(0.4);
     ctx.options = &options;
@@ -251,7 +259,8 @@ std::vector<int16_t> music_on_hold(size_t n, uint64_t seed, const MusicOptions& 
       // Melody over held chords (a pad 0.8..3 s per chord, 10 dB below).
       size_t i = 0;
       while (i < phrase_len) {
-        const auto length = std::min(phrase_len - i, static_cast<size_t>(rng.uniform(0.8, 3.0) * kFs));
+        const auto length =
+            std::min(phrase_len - i, static_cast<size_t>(rng.uniform(0.8, 3.0) * kFs));
         play_chord(phrase, i, length, ctx, 0.3, rng);
         i += length;
       }
@@ -270,8 +279,15 @@ std::vector<int16_t> music_on_hold(size_t n, uint64_t seed, const MusicOptions& 
       play_melody(phrase, 0, phrase_len, ctx, 1.0, rng);
     }
     scale_to_active_level(std::span<float>(phrase), level);
-    for (size_t i = 0; i < phrase.size() && position + i < n; ++i) out[position + i] += phrase[i];
-    position += phrase_len + static_cast<size_t>(rng.uniform(0.0, 0.3) * kFs);
+    // Keep peaks 1 dB below full scale (a clipped line is a different test).
+    float loudest = 0.0f;
+    for (const float x : phrase) loudest = std::max(loudest, std::abs(x));
+    if (loudest > kPeakLimit) {
+      for (float& x : phrase) x *= kPeakLimit / loudest;
+    }
+    for (size_t i = 0; i < phrase.size() && position + i < n; ++i) out[position + i] = phrase[i];
+    // The next phrase starts after this one's release tail: phrases never overlap.
+    position += phrase_len + tail + static_cast<size_t>(rng.uniform(0.0, 0.3) * kFs);
   }
   return to_int16(out);
 }

@@ -48,6 +48,30 @@ class Resonator {
   double a_ = 1, b_ = 0, c_ = 0, y1_ = 0, y2_ = 0;
 };
 
+// Second-order Butterworth high-pass (bilinear transform): the telephone band
+// starts around 300 Hz, and the glottal pulse train carries DC.
+class HighPass {
+ public:
+  explicit HighPass(double cutoff) {
+    const double k = std::tan(std::numbers::pi * cutoff / kFs);
+    const double norm = 1.0 / (1.0 + std::numbers::sqrt2 * k + k * k);
+    b0_ = norm;
+    a1_ = 2.0 * (k * k - 1.0) * norm;
+    a2_ = (1.0 - std::numbers::sqrt2 * k + k * k) * norm;
+  }
+  double step(double x) {
+    const double y = b0_ * (x - 2.0 * x1_ + x2_) - a1_ * y1_ - a2_ * y2_;
+    x2_ = x1_;
+    x1_ = x;
+    y2_ = y1_;
+    y1_ = y;
+    return y;
+  }
+
+ private:
+  double b0_, a1_, a2_, x1_ = 0, x2_ = 0, y1_ = 0, y2_ = 0;
+};
+
 }  // namespace
 
 std::vector<int16_t> speech_like_noise(size_t n, double level_dbm0, uint64_t seed,
@@ -80,7 +104,8 @@ std::vector<int16_t> speech_like_noise(size_t n, double level_dbm0, uint64_t see
       const size_t syllable_end = std::min(spurt_end, i + syllable_len);
       const bool voiced = rng.chance(options.voiced_fraction);
       const Formants from = current;
-      Formants target = kVowels[static_cast<size_t>(rng.uniform_int(0, static_cast<int>(kVowels.size()) - 1))];
+      Formants target =
+          kVowels[static_cast<size_t>(rng.uniform_int(0, static_cast<int>(kVowels.size()) - 1))];
       target.f1 *= rng.uniform(0.9, 1.1);
       target.f2 *= rng.uniform(0.9, 1.1);
       target.f3 *= rng.uniform(0.95, 1.05);
@@ -101,8 +126,8 @@ std::vector<int16_t> speech_like_noise(size_t n, double level_dbm0, uint64_t see
         if (voiced) {
           const double progress =
               static_cast<double>(i - spurt_start) / static_cast<double>(spurt_end - spurt_start);
-          const double f0 =
-              (f0_start + progress * (f0_end - f0_start)) * syllable_pitch * (1.0 + 0.01 * rng.normal());
+          const double f0 = (f0_start + progress * (f0_end - f0_start)) * syllable_pitch *
+                            (1.0 + 0.01 * rng.normal());
           phase += f0 / kFs;
           double pulse = 0.0;
           if (phase >= 1.0) {
@@ -116,13 +141,15 @@ std::vector<int16_t> speech_like_noise(size_t n, double level_dbm0, uint64_t see
           r3.set(current.f3, 150.0);
           sample = r3.step(r2.step(r1.step(glottal_lp + 0.02 * rng.normal())));
         } else {
-          sample = 0.3 * fricative.step(rng.normal()) * 0.05;
+          sample = 0.015 * fricative.step(rng.normal());  // about 10 dB under vowels
         }
         out[i] = static_cast<float>(envelope * sample);
       }
     }
     talking = false;
   }
+  HighPass high_pass(200.0);
+  for (float& x : out) x = static_cast<float>(high_pass.step(x));
   scale_to_active_level(std::span<float>(out), level_dbm0);
   return to_int16(out);
 }

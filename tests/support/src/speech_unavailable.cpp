@@ -21,6 +21,12 @@ Speech synthesize_speech(std::string_view /*utf8_text*/, const SpeechOptions& /*
   return result;
 }
 
+std::vector<Speech> synthesize_speech(std::span<const SpeechRequest> requests) {
+  std::vector<Speech> result(requests.size());
+  for (Speech& speech : result) speech.error = kReason;
+  return result;
+}
+
 std::vector<std::string> speech_languages() { return {}; }
 
 }  // namespace ivrd::test_support

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+
+#include <catch2/catch.hpp>
 
 #include "ivrd/dsp/levels.hpp"
 #include "ivrd/test_support/g711_line.hpp"
@@ -60,7 +60,8 @@ TEST_CASE("a G.711 round trip keeps a speech-level tone within 1 dB and about 35
   std::vector<int16_t> tone(8000);
   const double amplitude = ivrd::dsp::dbm0_to_sine_peak(-15.0);
   for (size_t i = 0; i < tone.size(); ++i) {
-    tone[i] = to_int16(amplitude * std::sin(2.0 * std::numbers::pi * 1004.0 * static_cast<double>(i) / 8000.0));
+    tone[i] = to_int16(amplitude *
+                       std::sin(2.0 * std::numbers::pi * 1004.0 * static_cast<double>(i) / 8000.0));
   }
   for (const auto law : {ivrd::dsp::G711Law::ulaw, ivrd::dsp::G711Law::alaw}) {
     const auto line = g711_round_trip(tone, law);
@@ -96,16 +97,16 @@ TEST_CASE("the speech corpus has the requested length, several voices and repeat
   }
   CHECK(speech_languages().size() >= 3u);
   const Seed seed("speech corpus");
-  const auto corpus = speech_corpus(20.0, seed);
+  const auto corpus = speech_corpus(60.0, seed);
   REQUIRE(corpus.ok());
-  CHECK(corpus.pcm.size() == 160000u);
-  REQUIRE(corpus.segments.size() >= 2u);
+  CHECK(corpus.pcm.size() == 480000u);
+  REQUIRE(corpus.segments.size() >= 3u);
   // Every utterance but the last (which may be cut short) is at its level.
   for (size_t i = 0; i + 1 < corpus.segments.size(); ++i) {
     const auto& segment = corpus.segments[i];
     const auto part = std::span(corpus.pcm).subspan(segment.start_sample, segment.length);
     CHECK(active_level_dbm0(part) == Approx(segment.level_dbm0).margin(0.5));
   }
-  const auto again = speech_corpus(20.0, seed);
+  const auto again = speech_corpus(60.0, seed);
   CHECK(again.pcm == corpus.pcm);
 }

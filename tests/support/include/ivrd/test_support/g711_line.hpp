@@ -10,8 +10,10 @@
 
 namespace ivrd::test_support {
 
-std::vector<uint8_t> g711_encode(std::span<const int16_t> pcm, dsp::G711Law law = dsp::G711Law::ulaw);
-std::vector<int16_t> g711_decode(std::span<const uint8_t> codes, dsp::G711Law law = dsp::G711Law::ulaw);
+std::vector<uint8_t> g711_encode(std::span<const int16_t> pcm,
+                                 dsp::G711Law law = dsp::G711Law::ulaw);
+std::vector<int16_t> g711_decode(std::span<const uint8_t> codes,
+                                 dsp::G711Law law = dsp::G711Law::ulaw);
 
 // Encode and decode: adds G.711 quantisation noise (about 38 dB SNR for
 // speech-level signals) as a real line does.

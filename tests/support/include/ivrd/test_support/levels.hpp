@@ -41,10 +41,13 @@ std::vector<int16_t> to_int16(std::span<const float> pcm);
 std::vector<float> to_float(std::span<const int16_t> pcm);
 
 // Multiplies by the gain that brings the active level to target_dbm0 and
-// returns that gain (0 when the signal is silent). Float samples are not
-// clipped; the int16 overload saturates, which lowers the level of signals
-// whose peaks would exceed full scale.
-double scale_to_active_level(std::span<float> pcm, double target_dbm0, double threshold_db = 30.0) noexcept;
-double scale_to_active_level(std::span<int16_t> pcm, double target_dbm0, double threshold_db = 30.0) noexcept;
+// returns that gain (0 when the signal is silent). The float overload uses
+// the relative threshold only, so a float signal at any scale can be
+// normalised; its samples are not clipped; the int16 overload saturates, which lowers the level of
+// signals whose peaks would exceed full scale.
+double scale_to_active_level(std::span<float> pcm, double target_dbm0,
+                             double threshold_db = 30.0) noexcept;
+double scale_to_active_level(std::span<int16_t> pcm, double target_dbm0,
+                             double threshold_db = 30.0) noexcept;
 
 }  // namespace ivrd::test_support

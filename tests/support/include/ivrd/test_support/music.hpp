@@ -14,8 +14,9 @@
 // as far as Q.24 is concerned; what saves a receiver is usually the rest of
 // the music (other partials, other notes, short notes, vibrato).
 //
-// The generator plays phrases of 2..8 s, each with one instrument and a level
-// drawn from [min_level_dbm0, max_level_dbm0]: melodies with note durations
+// The generator plays phrases of 2..8 s separated by 0.2..0.5 s, each with one
+// instrument and a level drawn from [min_level_dbm0, max_level_dbm0] (or
+// lower where its peaks would come within 1 dB of full scale): melodies with note durations
 // of 50..800 ms over held 2..4 note chords, or chord sequences. A share of
 // the notes (trap_probability) is drawn from the trap pitches above, chords
 // then pairing a low-group-near and a high-group-near note. Instruments:
@@ -53,10 +54,10 @@ struct MusicOptions {
 // One sounding note or chord, for finding what was playing at a sample.
 struct MusicNote {
   size_t start_sample = 0;
-  size_t length = 0;         // until release starts
+  size_t length = 0;  // until release starts
   Instrument instrument = Instrument::organ;
   std::vector<double> frequencies_hz;
-  bool trap = false;         // drawn from the DTMF-near pitches
+  bool trap = false;  // drawn from the DTMF-near pitches
 };
 
 // Equal-tempered frequency of a MIDI note number (69 = A4 = 440 Hz).

@@ -14,9 +14,15 @@
 //   auto s = ivrd::test_support::synthesize_speech("Press one for sales.");
 //   if (!s) { WARN("no speech: " << s.error); return; }
 //
-// espeak-ng keeps global state and is not thread-safe: calls are serialised
-// by a process-wide mutex (concurrent callers wait). Output depends on the
-// espeak-ng version; the same version and seed give the same samples.
+// espeak-ng keeps global state, is not thread-safe, and carries synthesis
+// state from one utterance to the next that its API cannot reset. So each
+// call renders in a short-lived child process (fork) that starts espeak-ng
+// afresh: the same text and options always give the same samples, whatever
+// was synthesised before, for one espeak-ng version. Calls are serialised by
+// a process-wide mutex (concurrent callers wait). Do not call these while
+// another thread of the process may hold the allocator's locks in a way a
+// forked child could inherit (tests and the bench tools are single-threaded
+// when they do).
 
 #include <cstddef>
 #include <cstdint>
@@ -42,13 +48,13 @@ struct SpeechSegment {
   size_t length = 0;
   std::string voice;
   std::string text;
-  double level_dbm0 = 0.0;  // active level it was scaled to
+  double level_dbm0 = 0.0;  // its active level (levels.hpp)
 };
 
 struct Speech {
   std::vector<int16_t> pcm;  // 8 kHz
   std::vector<SpeechSegment> segments;
-  std::string error;         // why pcm is empty; empty on success
+  std::string error;  // why pcm is empty; empty on success
 
   bool ok() const noexcept { return error.empty(); }
   explicit operator bool() const noexcept { return ok(); }
@@ -61,6 +67,14 @@ bool speech_available(std::string* reason = nullptr);
 // One utterance at espeak-ng's own level (not normalised), 8 kHz.
 Speech synthesize_speech(std::string_view utf8_text, const SpeechOptions& options = {});
 
+// Several utterances in one child process (cheaper than one call each); one
+// result per request, in order.
+struct SpeechRequest {
+  std::string text;
+  SpeechOptions options;
+};
+std::vector<Speech> synthesize_speech(std::span<const SpeechRequest> requests);
+
 // Languages that have built-in texts and a voice in this espeak-ng
 // installation (a subset of: en, en-us, de, fr, es, it, nl, pt, sv, pl).
 std::vector<std::string> speech_languages();
@@ -72,7 +86,8 @@ std::span<const std::string_view> speech_texts(std::string_view language) noexce
 
 struct SpeechCorpusOptions {
   std::vector<std::string> languages;  // empty: speech_languages()
-  // Each utterance is scaled to an active level drawn from this range.
+  // Each utterance is scaled to an active level drawn from this range, or
+  // lower when its peaks would come within 1 dB of full scale.
   double min_level_dbm0 = -25.0;
   double max_level_dbm0 = -8.0;
   // Silence between utterances.
