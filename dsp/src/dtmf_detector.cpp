@@ -11,6 +11,7 @@
 
 #include "dtmf_tone_pair.hpp"
 #include "kernels/dtmf_correlate.hpp"
+#include "phase.hpp"
 
 namespace ivrd::dsp {
 
@@ -47,6 +48,8 @@ constexpr double kMaxHalfPowerRatio = 1.6;
 // Measurement margin on the configured twist limits, so that a signal exactly
 // at the limit is accepted.
 constexpr float kTwistMarginDb = 0.75f;
+// Extra frequency tolerance, relative, for the digit that is already on.
+constexpr double kHoldFrequencyMargin = 0.005;
 
 float tone_hz(int bin) { return bin < 4 ? kDtmfLowGroupHz[bin] : kDtmfHighGroupHz[bin - 4]; }
 
@@ -258,17 +261,30 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
   const int bins[2] = {low, high};
   const uint64_t window_start_block = newest + 1 - kWindowSubBlocks;
   const RotationTable& rotation = rotations();
+  const int digit = low * 4 + (high - 4);
+  // The digit that is on, heard in the window just before: start from the
+  // frequencies fitted there instead of measuring afresh.
+  const bool continuing = digit == current_ && current_last_window_ + 1 == newest;
   detail::TonePairInput input;
   input.half_length = 2 * kSubBlock;
+  input.refinements = continuing ? 0 : 1;
   for (int t = 0; t < 2; ++t) {
     const int k = bins[t];
-    const float cross_re = h2_re[k] * h1_re[k] + h2_im[k] * h1_im[k];
-    const float cross_im = h2_im[k] * h1_re[k] - h2_re[k] * h1_im[k];
-    const double advance = std::atan2(static_cast<double>(cross_im), static_cast<double>(cross_re));
     input.bin_frequency[t] = 2.0 * std::numbers::pi * tone_hz(k) / kSampleRate;
     input.bin_half_step[t] = rotation.bin_half_step[k];
     input.bin_half_advance[t] = rotation.bin_half_advance[k];
-    input.frequency[t] = input.bin_frequency[t] + advance / input.half_length;
+    if (continuing) {
+      input.frequency[t] = current_frequency_[t];
+    } else {
+      const float cross_re = h2_re[k] * h1_re[k] + h2_im[k] * h1_im[k];
+      const float cross_im = h2_im[k] * h1_re[k] - h2_re[k] * h1_im[k];
+      const double advance =
+          detail::phase_angle(static_cast<double>(cross_im), static_cast<double>(cross_re));
+      input.frequency[t] = input.bin_frequency[t] + advance / input.half_length;
+      // Far outside the tolerance even before refinement: not worth the fit.
+      const double error = std::abs(input.frequency[t] - input.bin_frequency[t]);
+      if (error > 2.0 * config_.max_frequency_deviation * input.bin_frequency[t]) return {};
+    }
     // Refer each half to its own first sample instead of absolute time.
     const size_t start = window_start_block % kRotationPeriod;
     const size_t middle = (window_start_block + 2) % kRotationPeriod;
@@ -277,16 +293,15 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
     input.second_half[t] =
         Complex(h2_re[k], h2_im[k]) * Complex(rotation.re[middle][k], -rotation.im[middle][k]);
   }
-  // Far outside the tolerance even before refinement: not worth the fit.
-  for (int t = 0; t < 2; ++t) {
-    const double error = std::abs(input.frequency[t] - input.bin_frequency[t]);
-    if (error > 2.0 * config_.max_frequency_deviation * input.bin_frequency[t]) return {};
-  }
   const detail::TonePair pair = detail::fit_tone_pair(input);
   if (!pair.solved) return {};
+  // A digit already on keeps a wider tolerance, so a tone near the limit
+  // (or a note with vibrato) does not flicker on and off.
+  const double tolerance =
+      config_.max_frequency_deviation + (digit == current_ ? kHoldFrequencyMargin : 0.0);
   for (int t = 0; t < 2; ++t) {
     const double error = std::abs(pair.frequency[t] - input.bin_frequency[t]);
-    if (error > config_.max_frequency_deviation * input.bin_frequency[t]) return {};
+    if (error > tolerance * input.bin_frequency[t]) return {};
   }
   const float tone_power[2] = {static_cast<float>(pair.power[0]),
                                static_cast<float>(pair.power[1])};
@@ -302,7 +317,9 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
   }
 
   WindowResult result;
-  result.digit = low * 4 + (high - 4);
+  result.digit = digit;
+  result.frequency[0] = pair.frequency[0];
+  result.frequency[1] = pair.frequency[1];
   result.low_power = tone_power[0];
   result.high_power = tone_power[1];
   return result;
@@ -325,6 +342,8 @@ void DtmfDetector::track(const WindowResult& hit, uint64_t window, DtmfEventSink
   if (current_ >= 0) {
     if (hit.digit == current_) {
       current_last_window_ = window;
+      current_frequency_[0] = hit.frequency[0];
+      current_frequency_[1] = hit.frequency[1];
       missing_ = 0;
       candidate_ = -1;
       candidate_hits_ = 0;
@@ -343,6 +362,8 @@ void DtmfDetector::track(const WindowResult& hit, uint64_t window, DtmfEventSink
   }
 
   if (candidate_ >= 0 && candidate_hits_ >= min_hits_) {
+    current_frequency_[0] = hit.frequency[0];
+    current_frequency_[1] = hit.frequency[1];
     current_low_dbm0_ = level_of_tone_power(hit.low_power);
     current_high_dbm0_ = level_of_tone_power(hit.high_power);
     begin_digit(candidate_, candidate_first_window_, sink);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "phase.hpp"
+
 namespace ivrd::dsp::detail {
 
 namespace {
@@ -40,10 +42,6 @@ bool solve(const Complex (&r)[2][2], const Complex (&v)[2], Complex (&a)[2]) {
   return true;
 }
 
-// One refinement is enough: a second one changes no decision on the
-// conformance signals.
-constexpr int kRounds = 1;
-
 // e^{j x} for |x| small (here under 0.03): the series to x^6 is exact to
 // double precision, and far cheaper than sin and cos.
 Complex small_angle_phasor(double x) {
@@ -58,10 +56,11 @@ Complex small_angle_phasor(double x) {
 TonePair fit_tone_pair(const TonePairInput& input) noexcept {
   TonePair pair;
   double frequency[2] = {input.frequency[0], input.frequency[1]};
+  double measured[2];
   const int half = input.half_length;
   Complex first[2], second[2];
   Complex half_response[2][2], whole_response[2][2];  // [bin][tone]
-  for (int round = 0; round <= kRounds; ++round) {
+  for (int round = 0;; ++round) {
     // e^{j v / 2} for tone frequency v = w + d: the bin's conjugate phasor
     // turned by the small d / 2.
     Complex tone_half_step[2];
@@ -80,15 +79,16 @@ TonePair fit_tone_pair(const TonePairInput& input) noexcept {
         !solve(half_response, input.second_half, second)) {
       return pair;
     }
-    if (round == kRounds) break;
     for (int t = 0; t < 2; ++t) {
       // Each amplitude is referred to its own half's start, so the phase
       // between them is the tone's advance over one half; less the bin's
       // own advance, it is the frequency error times the half's length.
-      const double deviation =
-          std::arg(second[t] * std::conj(first[t]) * input.bin_half_advance[t]);
-      frequency[t] = input.bin_frequency[t] + deviation / half;
+      const Complex turn = second[t] * std::conj(first[t]) * input.bin_half_advance[t];
+      measured[t] = input.bin_frequency[t] + phase_angle(turn.imag(), turn.real()) / half;
     }
+    if (round == input.refinements) break;
+    frequency[0] = measured[0];
+    frequency[1] = measured[1];
   }
 
   // The whole window: both halves referred to its first sample.
@@ -100,7 +100,7 @@ TonePair fit_tone_pair(const TonePairInput& input) noexcept {
 
   pair.solved = true;
   for (int t = 0; t < 2; ++t) {
-    pair.frequency[t] = frequency[t];
+    pair.frequency[t] = measured[t];
     // A tone of peak A contributes A/2 e^{j phi}; its power is A^2 / 2.
     pair.power[t] = 2.0 * std::norm(amplitude[t]);
     pair.first_half_power[t] = 2.0 * std::norm(first[t]);

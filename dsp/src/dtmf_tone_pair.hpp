@@ -28,6 +28,11 @@ struct TonePairInput {
   // +-pi / half_length of its bin).
   double frequency[2];
   int half_length;  // samples in each half (80)
+  // Rounds of re-measuring the frequencies with the other tone's leakage
+  // removed before the final measurement: 1 from a plain phase estimate
+  // (a second round changes no decision on the conformance signals), 0 when
+  // starting from the previous window's fit.
+  int refinements = 1;
 };
 
 struct TonePair {

@@ -142,6 +142,7 @@ class DtmfDetector {
   struct WindowResult {
     int digit = -1;
     float low_power = 0.0f, high_power = 0.0f;  // per tone, kernel units
+    double frequency[2]{};                      // radians per sample
   };
 
   void process_sub_block(const int16_t* samples, DtmfEventSink& sink) noexcept;
@@ -185,6 +186,7 @@ class DtmfDetector {
   uint64_t current_last_window_ = 0;
   int missing_ = 0;
   float current_low_dbm0_ = 0.0f, current_high_dbm0_ = 0.0f;
+  double current_frequency_[2]{};  // fitted in the digit's latest window
 };
 
 // Many channels in one call: the daemon hands over every channel's block of a
