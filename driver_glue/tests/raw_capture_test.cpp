@@ -169,7 +169,7 @@ TEST_CASE("an unknown extension is refused before the file is opened") {
 TEST_CASE("writing where no file can be created reports the system's reason") {
   TempDir dir;
   try {
-    write_capture(dir / "no-such-dir" / "out.ul", std::vector<int16_t>{1, 2});
+    write_capture(dir / "no-such-dir/out.ul", std::vector<int16_t>{1, 2});
     FAIL("no exception");
   } catch (const AudioFileError& error) {
     CHECK(error.problem() == "cannot create: No such file or directory");

@@ -14,27 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "ivrd/test_support/temp_dir.hpp"
+
 namespace ivrd::driver::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ivrd-driver-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+// Fixture files go to a fresh directory, removed afterwards.
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("ivrd-driver") {}
 };
 
 inline void write_bytes(const std::filesystem::path& path, std::span<const uint8_t> bytes) {

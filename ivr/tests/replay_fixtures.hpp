@@ -13,26 +13,12 @@
 #include "ivrd/driver/audio_file.hpp"
 #include "ivrd/dsp/dtmf_generator.hpp"
 #include "ivrd/ivr/replay.hpp"
+#include "ivrd/test_support/temp_dir.hpp"
 
 namespace ivrd::ivr::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ivrd-ivr-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("ivrd-ivr") {}
 };
 
 // `lead_ms` of silence, then the digits (each on_ms on, off_ms off) at the

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "ivrd/test_support/temp_dir.hpp"
+
 namespace ivrd::cli_tests {
 
 struct ScriptedDigit {
@@ -35,16 +37,6 @@ enum class WavSamples { pcm16, float32 };
 std::vector<uint8_t> wav_bytes(const std::vector<double>& samples, int rate, int channels,
                                WavSamples kind);
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = ivrd::test_support::TempDir;
 
 }  // namespace ivrd::cli_tests

@@ -12,7 +12,7 @@
 //     under a configurable floor (default -40 dBm0);
 //   - detects 40 ms tones, rejects tones of 20 ms or less, separates digits
 //     by a 40 ms pause, bridges dropouts of 10 ms or less inside one tone;
-//   - works with white noise at 15 dB SNR (and mostly at 12 dB);
+//   - works with white noise at 15 dB SNR (and down to 12 dB);
 //   - reports start and end of each digit within a few milliseconds.
 //
 // How: the signal is cut into 5 ms sub-blocks. For each sub-block an integer
