@@ -50,6 +50,9 @@ constexpr double kMaxHalfPowerRatio = 1.6;
 constexpr float kTwistMarginDb = 0.75f;
 // Extra frequency tolerance, relative, for the digit that is already on.
 constexpr double kHoldFrequencyMargin = 0.005;
+// How far (radians per sample; 2 Hz) a tone may move before the tone-pair
+// model built for an earlier window of the same digit is rebuilt.
+constexpr double kModelDrift = 2.0 * std::numbers::pi * 2.0 / kSampleRate;
 
 float tone_hz(int bin) { return bin < 4 ? kDtmfLowGroupHz[bin] : kDtmfHighGroupHz[bin - 4]; }
 
@@ -208,7 +211,7 @@ void DtmfDetector::process_sub_block(const int16_t* samples, DtmfEventSink& sink
   if (hit.digit >= 0 || candidate_ >= 0 || current_ >= 0) track(hit, index, sink);
 }
 
-DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const noexcept {
+DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) noexcept {
   const SubBlock* blocks[kWindowSubBlocks];
   uint64_t energy = 0;
   int64_t sum = 0;
@@ -262,46 +265,63 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
   const uint64_t window_start_block = newest + 1 - kWindowSubBlocks;
   const RotationTable& rotation = rotations();
   const int digit = low * 4 + (high - 4);
-  // The digit that is on, heard in the window just before: start from the
-  // frequencies fitted there instead of measuring afresh.
-  const bool continuing = digit == current_ && current_last_window_ + 1 == newest;
-  detail::TonePairInput input;
-  input.half_length = 2 * kSubBlock;
-  input.refinements = continuing ? 0 : 1;
+  detail::TonePairWindow measured;
+  measured.half_length = 2 * kSubBlock;
   for (int t = 0; t < 2; ++t) {
     const int k = bins[t];
-    input.bin_frequency[t] = 2.0 * std::numbers::pi * tone_hz(k) / kSampleRate;
-    input.bin_half_step[t] = rotation.bin_half_step[k];
-    input.bin_half_advance[t] = rotation.bin_half_advance[k];
-    if (continuing) {
-      input.frequency[t] = current_frequency_[t];
-    } else {
+    measured.bin_frequency[t] = 2.0 * std::numbers::pi * tone_hz(k) / kSampleRate;
+    measured.bin_half_step[t] = rotation.bin_half_step[k];
+    measured.bin_half_advance[t] = rotation.bin_half_advance[k];
+    // Refer each half to its own first sample instead of absolute time.
+    const size_t start = window_start_block % kRotationPeriod;
+    const size_t middle = (window_start_block + 2) % kRotationPeriod;
+    measured.first_half[t] =
+        Complex(h1_re[k], h1_im[k]) * Complex(rotation.re[start][k], -rotation.im[start][k]);
+    measured.second_half[t] =
+        Complex(h2_re[k], h2_im[k]) * Complex(rotation.re[middle][k], -rotation.im[middle][k]);
+  }
+
+  // The same digit in the window just before: its tone-pair model still
+  // holds, unless the tones have moved since it was built.
+  detail::TonePair pair;
+  detail::TonePairModel model;
+  const bool continuing = model_.valid && model_digit_ == digit && model_window_ + 1 == newest;
+  if (continuing) {
+    model = model_;
+    pair = detail::measure_tone_pair(measured, model);
+    for (int t = 0; pair.solved && t < 2; ++t) {
+      if (std::abs(pair.frequency[t] - model.frequency[t]) > kModelDrift) {
+        model = detail::build_tone_pair_model(measured, pair.frequency);
+        pair = detail::measure_tone_pair(measured, model);
+        break;
+      }
+    }
+  } else {
+    // Each tone's frequency from its phase advance between the two halves
+    // (80 samples apart): unambiguous within +-50 Hz, far finer than the
+    // bin; the fit then takes the other tone's leakage out.
+    double estimate[2];
+    for (int t = 0; t < 2; ++t) {
+      const int k = bins[t];
       const float cross_re = h2_re[k] * h1_re[k] + h2_im[k] * h1_im[k];
       const float cross_im = h2_im[k] * h1_re[k] - h2_re[k] * h1_im[k];
       const double advance =
           detail::phase_angle(static_cast<double>(cross_im), static_cast<double>(cross_re));
-      input.frequency[t] = input.bin_frequency[t] + advance / input.half_length;
-      // Far outside the tolerance even before refinement: not worth the fit.
-      const double error = std::abs(input.frequency[t] - input.bin_frequency[t]);
-      if (error > 2.0 * config_.max_frequency_deviation * input.bin_frequency[t]) return {};
+      estimate[t] = measured.bin_frequency[t] + advance / measured.half_length;
+      // Far outside the tolerance even before the fit: not worth fitting.
+      const double error = std::abs(estimate[t] - measured.bin_frequency[t]);
+      if (error > 2.0 * config_.max_frequency_deviation * measured.bin_frequency[t]) return {};
     }
-    // Refer each half to its own first sample instead of absolute time.
-    const size_t start = window_start_block % kRotationPeriod;
-    const size_t middle = (window_start_block + 2) % kRotationPeriod;
-    input.first_half[t] =
-        Complex(h1_re[k], h1_im[k]) * Complex(rotation.re[start][k], -rotation.im[start][k]);
-    input.second_half[t] =
-        Complex(h2_re[k], h2_im[k]) * Complex(rotation.re[middle][k], -rotation.im[middle][k]);
+    pair = detail::fit_tone_pair(measured, estimate, model);
   }
-  const detail::TonePair pair = detail::fit_tone_pair(input);
   if (!pair.solved) return {};
   // A digit already on keeps a wider tolerance, so a tone near the limit
   // (or a note with vibrato) does not flicker on and off.
   const double tolerance =
       config_.max_frequency_deviation + (digit == current_ ? kHoldFrequencyMargin : 0.0);
   for (int t = 0; t < 2; ++t) {
-    const double error = std::abs(pair.frequency[t] - input.bin_frequency[t]);
-    if (error > tolerance * input.bin_frequency[t]) return {};
+    const double error = std::abs(pair.frequency[t] - measured.bin_frequency[t]);
+    if (error > tolerance * measured.bin_frequency[t]) return {};
   }
   const float tone_power[2] = {static_cast<float>(pair.power[0]),
                                static_cast<float>(pair.power[1])};
@@ -316,10 +336,11 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) const 
     if (before > kMaxHalfPowerRatio * after || after > kMaxHalfPowerRatio * before) return {};
   }
 
+  model_ = model;
+  model_digit_ = digit;
+  model_window_ = newest;
   WindowResult result;
   result.digit = digit;
-  result.frequency[0] = pair.frequency[0];
-  result.frequency[1] = pair.frequency[1];
   result.low_power = tone_power[0];
   result.high_power = tone_power[1];
   return result;
@@ -342,8 +363,6 @@ void DtmfDetector::track(const WindowResult& hit, uint64_t window, DtmfEventSink
   if (current_ >= 0) {
     if (hit.digit == current_) {
       current_last_window_ = window;
-      current_frequency_[0] = hit.frequency[0];
-      current_frequency_[1] = hit.frequency[1];
       missing_ = 0;
       candidate_ = -1;
       candidate_hits_ = 0;
@@ -362,8 +381,6 @@ void DtmfDetector::track(const WindowResult& hit, uint64_t window, DtmfEventSink
   }
 
   if (candidate_ >= 0 && candidate_hits_ >= min_hits_) {
-    current_frequency_[0] = hit.frequency[0];
-    current_frequency_[1] = hit.frequency[1];
     current_low_dbm0_ = level_of_tone_power(hit.low_power);
     current_high_dbm0_ = level_of_tone_power(hit.high_power);
     begin_digit(candidate_, candidate_first_window_, sink);

@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ivrd/dsp/detail/tone_pair_model.hpp"
 #include "ivrd/dsp/function_ref.hpp"
 #include "ivrd/dsp/isa.hpp"
 
@@ -146,7 +147,7 @@ class DtmfDetector {
   };
 
   void process_sub_block(const int16_t* samples, DtmfEventSink& sink) noexcept;
-  WindowResult evaluate_window(uint64_t newest) const noexcept;
+  WindowResult evaluate_window(uint64_t newest) noexcept;
   void track(const WindowResult& hit, uint64_t window, DtmfEventSink& sink) noexcept;
   void begin_digit(int digit, uint64_t first_window, DtmfEventSink& sink) noexcept;
   void end_digit(uint64_t cap_sample, DtmfEventSink& sink) noexcept;
@@ -176,6 +177,12 @@ class DtmfDetector {
   int tonal_run_ = 0;             // consecutive tonal sub-blocks up to the last
   std::array<SubBlock, kHistory> history_{};
 
+  // The tone-pair model of the latest hit window, reused while the same
+  // digit goes on.
+  detail::TonePairModel model_{};
+  int model_digit_ = -1;
+  uint64_t model_window_ = 0;
+
   // A run of consecutive windows showing the same digit, not yet reported.
   int candidate_ = -1;
   int candidate_hits_ = 0;
@@ -186,7 +193,6 @@ class DtmfDetector {
   uint64_t current_last_window_ = 0;
   int missing_ = 0;
   float current_low_dbm0_ = 0.0f, current_high_dbm0_ = 0.0f;
-  double current_frequency_[2]{};  // fitted in the digit's latest window
 };
 
 // Many channels in one call: the daemon hands over every channel's block of a
