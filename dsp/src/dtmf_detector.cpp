@@ -312,7 +312,7 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) noexce
       const double error = std::abs(estimate[t] - measured.bin_frequency[t]);
       if (error > 2.0 * config_.max_frequency_deviation * measured.bin_frequency[t]) return {};
     }
-    pair = detail::fit_tone_pair(measured, estimate, model);
+    pair = detail::fit_tone_pair(measured, estimate, kModelDrift, model);
   }
   if (!pair.solved) return {};
   // A digit already on keeps a wider tolerance, so a tone near the limit
@@ -323,6 +323,12 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) noexce
     const double error = std::abs(pair.frequency[t] - measured.bin_frequency[t]);
     if (error > tolerance * measured.bin_frequency[t]) return {};
   }
+  // The model stays good for the next window of the same digit, whatever
+  // the level checks below decide about this one (at a tone's edges they
+  // fail while its frequencies are already right).
+  model_ = model;
+  model_digit_ = digit;
+  model_window_ = newest;
   const float tone_power[2] = {static_cast<float>(pair.power[0]),
                                static_cast<float>(pair.power[1])};
   if (tone_power[0] < min_tone_power_ || tone_power[1] < min_tone_power_) return {};
@@ -336,9 +342,6 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) noexce
     if (before > kMaxHalfPowerRatio * after || after > kMaxHalfPowerRatio * before) return {};
   }
 
-  model_ = model;
-  model_digit_ = digit;
-  model_window_ = newest;
   WindowResult result;
   result.digit = digit;
   result.low_power = tone_power[0];

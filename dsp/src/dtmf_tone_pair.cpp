@@ -109,10 +109,14 @@ TonePair measure_tone_pair(const TonePairWindow& window, const TonePairModel& mo
 }
 
 TonePair fit_tone_pair(const TonePairWindow& window, const double (&estimate)[2],
-                       TonePairModel& model) noexcept {
+                       double rebuild_distance, TonePairModel& model) noexcept {
   model = build_tone_pair_model(window, estimate);
   const TonePair first_pass = measure_tone_pair(window, model);
   if (!first_pass.solved) return first_pass;
+  if (std::abs(first_pass.frequency[0] - estimate[0]) <= rebuild_distance &&
+      std::abs(first_pass.frequency[1] - estimate[1]) <= rebuild_distance) {
+    return first_pass;
+  }
   model = build_tone_pair_model(window, first_pass.frequency);
   return measure_tone_pair(window, model);
 }

@@ -50,10 +50,11 @@ TonePairModel build_tone_pair_model(const TonePairWindow& window,
 // Amplitudes and frequencies of the window's tones under a model.
 TonePair measure_tone_pair(const TonePairWindow& window, const TonePairModel& model) noexcept;
 
-// From a first frequency estimate: builds a model, measures, rebuilds the
-// model at the measured frequencies (now free of the other tone's leakage)
-// and measures again. model receives the last model built.
+// From a first frequency estimate: builds a model and measures; when a
+// measured frequency (free of the other tone's leakage) lies further than
+// rebuild_distance from the estimate, rebuilds the model there and measures
+// again. model receives the last model built.
 TonePair fit_tone_pair(const TonePairWindow& window, const double (&estimate)[2],
-                       TonePairModel& model) noexcept;
+                       double rebuild_distance, TonePairModel& model) noexcept;
 
 }  // namespace ivrd::dsp::detail
