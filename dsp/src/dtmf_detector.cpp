@@ -175,20 +175,12 @@ void DtmfDetector::process_sub_block(const int16_t* samples, DtmfEventSink& sink
       std::max(0.0f, static_cast<float>(correlation.energy) - sum * sum * (1.0f / kSubBlock));
 
   // Tonal pre-test, in the kernel's integer scale (coefficients x 4096).
-  float power[kBins];
-  for (int k = 0; k < kBins; ++k) {
-    const float re = static_cast<float>(correlation.bins[2 * k]);
-    const float im = static_cast<float>(correlation.bins[2 * k + 1]);
-    power[k] = re * re + im * im;
-  }
-  const float low_peak = std::max(std::max(power[0], power[1]), std::max(power[2], power[3]));
-  const float high_peak = std::max(std::max(power[4], power[5]), std::max(power[6], power[7]));
   constexpr float kCoefficientPower =
       float{kernels::kDtmfCoefficientScale} * float{kernels::kDtmfCoefficientScale};
   // |D|^2 = (A L / 2)^2 for a tone of amplitude A, whose energy is L A^2 / 2.
-  block.tonal =
-      block.ac_energy > 0.0f && (2.0f / kSubBlock) * (low_peak + high_peak) >=
-                                    kMinSubBlockTonalShare * kCoefficientPower * block.ac_energy;
+  block.tonal = block.ac_energy > 0.0f &&
+                (2.0f / kSubBlock) * (correlation.group_peak[0] + correlation.group_peak[1]) >=
+                    kMinSubBlockTonalShare * kCoefficientPower * block.ac_energy;
   tonal_run_ = block.tonal ? tonal_run_ + 1 : 0;
 
   WindowResult hit;

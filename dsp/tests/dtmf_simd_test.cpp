@@ -21,7 +21,8 @@ namespace support = ivrd::test_support;
 namespace {
 
 bool same(const kernels::DtmfCorrelation& a, const kernels::DtmfCorrelation& b) {
-  return std::memcmp(a.bins, b.bins, sizeof a.bins) == 0 && a.energy == b.energy && a.sum == b.sum;
+  return std::memcmp(a.bins, b.bins, sizeof a.bins) == 0 && a.energy == b.energy &&
+         a.sum == b.sum && a.group_peak[0] == b.group_peak[0] && a.group_peak[1] == b.group_peak[1];
 }
 
 void check_all_variants(const int16_t* samples) {

@@ -7,6 +7,7 @@
 //   bins[2k+1] = sum x'[n] * round(-4096 sin(w_k n))   for the 8 Q.23 tones
 //   energy     = sum x'[n]^2     (fits in 32 bits unsigned)
 //   sum        = sum x'[n]
+// and, for the receiver's tonal pre-test, the strongest bin of each group.
 // |x'| <= 8192 and |coefficient| <= 4096 bound every bin by 40 * 2^25 < 2^31,
 // so no variant can overflow and all give identical results.
 
@@ -26,6 +27,10 @@ struct DtmfCorrelation {
   int32_t bins[kDtmfBins];
   uint32_t energy;
   int32_t sum;
+  // Largest bin power, float(cos)^2 + float(sin)^2, in each group (0: low,
+  // 1: high). Every variant converts, squares and adds in the same order,
+  // without fused multiply-add, so the values are identical too.
+  float group_peak[2];
 };
 
 // Coefficients laid out for pairwise multiply-add: row p (one per sample

@@ -21,6 +21,16 @@ inline int32_t horizontal_sum(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+// Largest of the bin powers cos^2 + sin^2 of the four (cos, sin) pairs in v.
+inline float group_peak(__m256i v) {
+  const __m256 value = _mm256_cvtepi32_ps(v);
+  const __m256 square = _mm256_mul_ps(value, value);
+  const __m256 power =
+      _mm256_add_ps(square, _mm256_shuffle_ps(square, square, _MM_SHUFFLE(2, 3, 0, 1)));
+  const __m128 half = _mm_max_ps(_mm256_castps256_ps128(power), _mm256_extractf128_ps(power, 1));
+  return _mm_cvtss_f32(_mm_max_ss(half, _mm_movehl_ps(half, half)));
+}
+
 }  // namespace
 
 void dtmf_correlate_avx2(const int16_t* samples, const int16_t* table, DtmfCorrelation* out) {
@@ -45,6 +55,8 @@ void dtmf_correlate_avx2(const int16_t* samples, const int16_t* table, DtmfCorre
   }
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->bins), lo);
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->bins + 8), hi);
+  out->group_peak[0] = group_peak(lo);
+  out->group_peak[1] = group_peak(hi);
 
   const __m256i c256 = _mm256_zextsi128_si256(c);
   const __m256i squares =

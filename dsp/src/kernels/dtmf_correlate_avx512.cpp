@@ -24,6 +24,12 @@ inline int32_t horizontal_sum(__m512i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+// Largest of the bin powers in lanes 0, 2, 4 and 6.
+inline float group_peak(__m256 power) {
+  const __m128 half = _mm_max_ps(_mm256_castps256_ps128(power), _mm256_extractf128_ps(power, 1));
+  return _mm_cvtss_f32(_mm_max_ss(half, _mm_movehl_ps(half, half)));
+}
+
 }  // namespace
 
 void dtmf_correlate_avx512(const int16_t* samples, const int16_t* table, DtmfCorrelation* out) {
@@ -43,7 +49,15 @@ void dtmf_correlate_avx512(const int16_t* samples, const int16_t* table, DtmfCor
     acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(x0, _mm512_load_si512(table + p * 32)));
     acc1 = _mm512_add_epi32(acc1, _mm512_madd_epi16(x1, _mm512_load_si512(table + p * 32 + 32)));
   }
-  _mm512_storeu_si512(out->bins, _mm512_add_epi32(acc0, acc1));
+  const __m512i bins = _mm512_add_epi32(acc0, acc1);
+  _mm512_storeu_si512(out->bins, bins);
+  // Bin powers: cos^2 + sin^2 lands in the even lanes.
+  const __m512 value = _mm512_cvtepi32_ps(bins);
+  const __m512 square = _mm512_mul_ps(value, value);
+  const __m512 power =
+      _mm512_add_ps(square, _mm512_shuffle_ps(square, square, _MM_SHUFFLE(2, 3, 0, 1)));
+  out->group_peak[0] = group_peak(_mm512_castps512_ps256(power));
+  out->group_peak[1] = group_peak(_mm512_extractf32x8_ps(power, 1));
 
   const __m512i squares =
       _mm512_add_epi32(_mm512_madd_epi16(head, head), _mm512_madd_epi16(tail, tail));

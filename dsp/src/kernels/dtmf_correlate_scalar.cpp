@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <numbers>
@@ -54,6 +55,15 @@ void dtmf_correlate_scalar(const int16_t* samples, const int16_t* table, DtmfCor
   }
   out->energy = energy;
   out->sum = sum;
+  for (int group = 0; group < 2; ++group) {
+    float peak = 0.0f;
+    for (int k = 4 * group; k < 4 * group + 4; ++k) {
+      const float re = static_cast<float>(out->bins[2 * k]);
+      const float im = static_cast<float>(out->bins[2 * k + 1]);
+      peak = std::max(peak, re * re + im * im);
+    }
+    out->group_peak[group] = peak;
+  }
 }
 
 DtmfCorrelateFn dtmf_correlate_for(Isa isa) noexcept {

@@ -20,6 +20,16 @@ inline int32_t horizontal_sum(__m128i s) {
   return _mm_cvtsi128_si32(s);
 }
 
+// Largest of the four bin powers cos^2 + sin^2 held as (cos, sin) pairs in
+// a and b.
+inline float group_peak(__m128i a, __m128i b) {
+  const __m128 fa = _mm_cvtepi32_ps(a);
+  const __m128 fb = _mm_cvtepi32_ps(b);
+  const __m128 power = _mm_hadd_ps(_mm_mul_ps(fa, fa), _mm_mul_ps(fb, fb));
+  const __m128 pairs = _mm_max_ps(power, _mm_movehl_ps(power, power));
+  return _mm_cvtss_f32(_mm_max_ss(pairs, _mm_shuffle_ps(pairs, pairs, _MM_SHUFFLE(1, 1, 1, 1))));
+}
+
 }  // namespace
 
 void dtmf_correlate_sse41(const int16_t* samples, const int16_t* table, DtmfCorrelation* out) {
@@ -50,6 +60,8 @@ void dtmf_correlate_sse41(const int16_t* samples, const int16_t* table, DtmfCorr
   _mm_storeu_si128(bins + 1, acc1);
   _mm_storeu_si128(bins + 2, acc2);
   _mm_storeu_si128(bins + 3, acc3);
+  out->group_peak[0] = group_peak(acc0, acc1);
+  out->group_peak[1] = group_peak(acc2, acc3);
   out->energy = static_cast<uint32_t>(horizontal_sum(squares));
   out->sum = horizontal_sum(sums);
 }
