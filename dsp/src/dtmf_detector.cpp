@@ -276,19 +276,18 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) noexce
   // The same digit in the window just before: its tone-pair model still
   // holds, unless the tones have moved since it was built.
   detail::TonePair pair;
-  detail::TonePairModel model;
   const bool continuing = model_.valid && model_digit_ == digit && model_window_ + 1 == newest;
   if (continuing) {
-    model = model_;
-    pair = detail::measure_tone_pair(measured, model);
+    pair = detail::measure_tone_pair(measured, model_);
     for (int t = 0; pair.solved && t < 2; ++t) {
-      if (std::abs(pair.frequency[t] - model.frequency[t]) > kModelDrift) {
-        model = detail::build_tone_pair_model(measured, pair.frequency);
-        pair = detail::measure_tone_pair(measured, model);
+      if (std::abs(pair.frequency[t] - model_.frequency[t]) > kModelDrift) {
+        model_ = detail::build_tone_pair_model(measured, pair.frequency);
+        pair = detail::measure_tone_pair(measured, model_);
         break;
       }
     }
   } else {
+    model_digit_ = -1;  // model_ is rebuilt below, for this window's digit
     // Each tone's frequency from its phase advance between the two halves
     // (80 samples apart): unambiguous within +-50 Hz, far finer than the
     // bin; the fit then takes the other tone's leakage out.
@@ -304,7 +303,7 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) noexce
       const double error = std::abs(estimate[t] - measured.bin_frequency[t]);
       if (error > 2.0 * config_.max_frequency_deviation * measured.bin_frequency[t]) return {};
     }
-    pair = detail::fit_tone_pair(measured, estimate, kModelDrift, model);
+    pair = detail::fit_tone_pair(measured, estimate, kModelDrift, model_);
   }
   if (!pair.solved) return {};
   // A digit already on keeps a wider tolerance, so a tone near the limit
@@ -318,7 +317,6 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) noexce
   // The model stays good for the next window of the same digit, whatever
   // the level checks below decide about this one (at a tone's edges they
   // fail while its frequencies are already right).
-  model_ = model;
   model_digit_ = digit;
   model_window_ = newest;
   const float tone_power[2] = {static_cast<float>(pair.power[0]),
