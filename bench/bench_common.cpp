@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <numbers>
 
@@ -190,6 +191,35 @@ std::vector<dsp::Isa> parse_isa_list(std::string_view text) {
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
   }
   return out;
+}
+
+bool parse_tool_option(std::string_view arg, const std::function<const char*()>& next_value,
+                       ToolOptions& options) {
+  if (arg == "--seed") {
+    options.seed = std::strtoull(next_value(), nullptr, 0);
+  } else if (arg == "--isa") {
+    options.isa = next_value();
+  } else if (arg == "--law") {
+    options.law = next_value();
+  } else if (arg == "--max-frequency-deviation") {
+    options.config.max_frequency_deviation = std::strtof(next_value(), nullptr);
+  } else if (arg == "--min-duration-ms") {
+    options.config.min_duration_ms = std::strtof(next_value(), nullptr);
+  } else if (arg == "--max-dropout-ms") {
+    options.config.max_dropout_ms = std::strtof(next_value(), nullptr);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::optional<dsp::G711Law> line_law(std::string_view law) {
+  if (law == "ulaw") return dsp::G711Law::ulaw;
+  if (law == "alaw") return dsp::G711Law::alaw;
+  if (law == "none") return std::nullopt;
+  std::fprintf(stderr, "unknown --law '%.*s' (ulaw, alaw or none)\n", static_cast<int>(law.size()),
+               law.data());
+  std::exit(2);
 }
 
 std::string cpu_model() {

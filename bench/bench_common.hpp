@@ -7,13 +7,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ivrd/dsp/dtmf_detector.hpp"
+#include "ivrd/dsp/g711.hpp"
 #include "ivrd/dsp/isa.hpp"
 
 namespace ivrd::bench {
@@ -89,6 +92,23 @@ LineSignal make_line_signal(double seconds, uint64_t seed);
 // "all", "active", or a comma-separated list of ISA names; unsupported ones
 // are dropped with a note on stderr.
 std::vector<dsp::Isa> parse_isa_list(std::string_view text);
+
+// Options both measurement tools take: --seed, --isa, --law and the
+// DtmfConfig overrides --max-frequency-deviation, --min-duration-ms and
+// --max-dropout-ms (for tuning experiments).
+struct ToolOptions {
+  uint64_t seed = 1;
+  std::string isa = "all";
+  std::string law = "ulaw";
+  dsp::DtmfConfig config;
+};
+// Takes arg when it is one of the shared options, reading its value with
+// next_value(); false when arg is not one of them.
+bool parse_tool_option(std::string_view arg, const std::function<const char*()>& next_value,
+                       ToolOptions& options);
+// The line --law names: a G.711 law, or nothing for "none"; exits with a
+// message on stderr for anything else.
+std::optional<dsp::G711Law> line_law(std::string_view law);
 
 // CPU model name from /proc/cpuinfo.
 std::string cpu_model();

@@ -42,13 +42,9 @@ namespace dsp = ivrd::dsp;
 namespace support = ivrd::test_support;
 using ivrd::bench::ToneSpec;
 
-struct Options {
+struct Options : ivrd::bench::ToolOptions {
   int trials = 100;
-  uint64_t seed = 1;
-  std::string isa = "all";
   double tone_ms = 100.0;
-  std::string law = "ulaw";
-  ivrd::dsp::DtmfConfig config;  // ours; overridable for tuning experiments
 };
 
 [[noreturn]] void usage(const char* program, int status = 2) {
@@ -69,22 +65,12 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) usage(argv[0]);
       return argv[++i];
     };
-    if (arg == "--trials")
+    if (ivrd::bench::parse_tool_option(arg, value, o))
+      continue;
+    else if (arg == "--trials")
       o.trials = std::atoi(value());
-    else if (arg == "--seed")
-      o.seed = std::strtoull(value(), nullptr, 0);
-    else if (arg == "--isa")
-      o.isa = value();
     else if (arg == "--tone-ms")
       o.tone_ms = std::atof(value());
-    else if (arg == "--law")
-      o.law = value();
-    else if (arg == "--max-frequency-deviation")
-      o.config.max_frequency_deviation = std::strtof(value(), nullptr);
-    else if (arg == "--min-duration-ms")
-      o.config.min_duration_ms = std::strtof(value(), nullptr);
-    else if (arg == "--max-dropout-ms")
-      o.config.max_dropout_ms = std::strtof(value(), nullptr);
     else if (arg == "--help" || arg == "-h")
       usage(argv[0], 0);
     else
@@ -112,16 +98,10 @@ double power_sum_dbm0(double a, double b) {
 
 class Harness {
  public:
-  explicit Harness(const Options& o) : options_(o), isas_(ivrd::bench::parse_isa_list(o.isa)) {
-    if (o.law == "ulaw")
-      law_ = dsp::G711Law::ulaw;
-    else if (o.law == "alaw")
-      law_ = dsp::G711Law::alaw;
-    else if (o.law != "none") {
-      std::fprintf(stderr, "unknown --law '%s' (ulaw, alaw or none)\n", o.law.c_str());
-      std::exit(2);
-    }
-  }
+  explicit Harness(const Options& o)
+      : options_(o),
+        isas_(ivrd::bench::parse_isa_list(o.isa)),
+        law_(ivrd::bench::line_law(o.law)) {}
 
   // A random digit and phases; modify() adjusts levels, offsets, durations.
   // snr_db: white noise over the whole trial, relative to both tones' power.

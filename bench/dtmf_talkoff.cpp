@@ -43,15 +43,11 @@ namespace {
 namespace dsp = ivrd::dsp;
 namespace support = ivrd::test_support;
 
-struct Options {
+struct Options : ivrd::bench::ToolOptions {
   double speech_minutes = 20.0;
   double music_minutes = 15.0;
   double plain_music_minutes = 15.0;
   double noise_minutes = 10.0;
-  uint64_t seed = 1;
-  std::string isa = "all";
-  std::string law = "ulaw";
-  ivrd::dsp::DtmfConfig config;  // ours; overridable for tuning experiments
   bool verbose = false;
 };
 
@@ -74,7 +70,9 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) usage(argv[0]);
       return argv[++i];
     };
-    if (arg == "--speech-minutes")
+    if (ivrd::bench::parse_tool_option(arg, value, o))
+      continue;
+    else if (arg == "--speech-minutes")
       o.speech_minutes = std::atof(value());
     else if (arg == "--music-minutes")
       o.music_minutes = std::atof(value());
@@ -82,18 +80,6 @@ Options parse(int argc, char** argv) {
       o.plain_music_minutes = std::atof(value());
     else if (arg == "--noise-minutes")
       o.noise_minutes = std::atof(value());
-    else if (arg == "--seed")
-      o.seed = std::strtoull(value(), nullptr, 0);
-    else if (arg == "--isa")
-      o.isa = value();
-    else if (arg == "--law")
-      o.law = value();
-    else if (arg == "--max-frequency-deviation")
-      o.config.max_frequency_deviation = std::strtof(value(), nullptr);
-    else if (arg == "--min-duration-ms")
-      o.config.min_duration_ms = std::strtof(value(), nullptr);
-    else if (arg == "--max-dropout-ms")
-      o.config.max_dropout_ms = std::strtof(value(), nullptr);
     else if (arg == "--verbose")
       o.verbose = true;
     else if (arg == "--help" || arg == "-h")
@@ -166,13 +152,7 @@ std::string digits_of(const std::vector<ivrd::bench::Detection>& detections) {
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
   const std::vector<dsp::Isa> isas = ivrd::bench::parse_isa_list(options.isa);
-  std::optional<dsp::G711Law> law;
-  if (options.law == "ulaw")
-    law = dsp::G711Law::ulaw;
-  else if (options.law == "alaw")
-    law = dsp::G711Law::alaw;
-  else if (options.law != "none")
-    usage(argv[0]);
+  const std::optional<dsp::G711Law> law = ivrd::bench::line_law(options.law);
 
   std::vector<Material> materials;
   const auto started = std::chrono::steady_clock::now();
