@@ -1,5 +1,6 @@
 #include <array>
 #include <cmath>
+#include <cstdio>
 
 #include "ivrd/dsp/dtmf_detector.hpp"
 
@@ -9,8 +10,10 @@ std::optional<std::string> DtmfConfig::validate() const {
   auto out_of_range = [](const char* field, float value, float low,
                          float high) -> std::optional<std::string> {
     if (std::isfinite(value) && value >= low && value <= high) return std::nullopt;
-    return std::string(field) + " = " + std::to_string(value) + " is outside " +
-           std::to_string(low) + " .. " + std::to_string(high);
+    char text[160];
+    std::snprintf(text, sizeof text, "%s = %g is outside %g .. %g", field, double{value},
+                  double{low}, double{high});
+    return std::string(text);
   };
   if (auto e = out_of_range("max_normal_twist_db", max_normal_twist_db, 0.0f, 20.0f)) return e;
   if (auto e = out_of_range("max_reverse_twist_db", max_reverse_twist_db, 0.0f, 20.0f)) return e;

@@ -99,10 +99,10 @@ float level_of_tone_power(float power) {
 
 DtmfDetector::DtmfDetector(const DtmfConfig& config, Isa isa) : config_(config), isa_(isa) {
   if (auto error = config.validate()) throw std::invalid_argument("DTMF receiver: " + *error);
-  if (!isa_supported(isa)) isa_ = Isa::scalar;
+  if (!isa_supported(isa)) isa_ = detected_isa();
   kernel_ = kernels::dtmf_correlate_for(isa_);
   table_ = kernels::dtmf_correlation_table();
-  (void)rotations();
+  (void)rotations();  // built here, not on the first tone in rx()
 
   min_tone_power_ = tone_power_for_level(config.min_tone_level_dbm0);
   // Two tones at the floor put at least this much energy in a window; leave
@@ -249,9 +249,8 @@ DtmfDetector::WindowResult DtmfDetector::evaluate_window(uint64_t newest) noexce
   const int high = strongest(4);
   if (low < 0 || high < 0) return {};
 
-  // Each tone's frequency from its phase advance between the two halves
-  // (80 samples apart): unambiguous within +-50 Hz, far finer than the bin.
-  // Then frequencies and levels are refined jointly (dtmf_tone_pair.hpp).
+  // The two chosen bins over each half of the window, for the tone-pair fit
+  // (dtmf_tone_pair.hpp).
   using Complex = std::complex<double>;
   const int bins[2] = {low, high};
   const uint64_t window_start_block = newest + 1 - kWindowSubBlocks;

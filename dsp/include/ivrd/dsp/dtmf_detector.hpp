@@ -112,6 +112,7 @@ class DtmfDetector {
   static constexpr int kSubBlock = 40;  // samples per 5 ms sub-block
 
   // Throws std::invalid_argument when the configuration does not validate.
+  // An isa this CPU cannot run is lowered to the best one it can.
   explicit DtmfDetector(const DtmfConfig& config = {}, Isa isa = active_isa());
 
   // Feeds samples; events are passed to sink as they are decided.
@@ -143,7 +144,6 @@ class DtmfDetector {
   struct WindowResult {
     int digit = -1;
     float low_power = 0.0f, high_power = 0.0f;  // per tone, kernel units
-    double frequency[2]{};                      // radians per sample
   };
 
   void process_sub_block(const int16_t* samples, DtmfEventSink& sink) noexcept;
@@ -151,7 +151,6 @@ class DtmfDetector {
   void track(const WindowResult& hit, uint64_t window, DtmfEventSink& sink) noexcept;
   void begin_digit(int digit, uint64_t first_window, DtmfEventSink& sink) noexcept;
   void end_digit(uint64_t cap_sample, DtmfEventSink& sink) noexcept;
-  // Called only for windows of four tonal sub-blocks.
   const SubBlock& sub_block(uint64_t index) const noexcept { return history_[index % kHistory]; }
   float coverage(uint64_t index, float reference) const noexcept;
   uint64_t refine_start(uint64_t first_window) const noexcept;
@@ -177,8 +176,8 @@ class DtmfDetector {
   int tonal_run_ = 0;             // consecutive tonal sub-blocks up to the last
   std::array<SubBlock, kHistory> history_{};
 
-  // The tone-pair model of the latest hit window, reused while the same
-  // digit goes on.
+  // The tone-pair model of the latest window whose tones were in tolerance,
+  // reused by the next window if it shows the same digit.
   detail::TonePairModel model_{};
   int model_digit_ = -1;
   uint64_t model_window_ = 0;
