@@ -29,8 +29,10 @@ PACKAGES=(
   # Tests (Catch2 v2).
   catch2
 
-  # Product libraries: audio files, resampling, command lines, speech.
+  # Product libraries: audio files, resampling, FFTs (echo canceller),
+  # command lines, speech.
   libsndfile1-dev
+  libfftw3-dev
   libspeexdsp-dev
   libboost-program-options-dev
   libespeak-ng-dev

@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -16,6 +15,7 @@
 #include "ivrd/dsp/isa.hpp"
 #include "ivrd/ivr/replay.hpp"
 
+#include "command_options.hpp"
 #include "text_output.hpp"
 
 namespace ivrd::ivr::replay {
@@ -38,10 +38,6 @@ struct Channel {
   std::string file;
   std::vector<int16_t> samples;
   std::vector<dsp::DtmfEvent> digits;
-};
-
-class UsageError : public std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 std::string administration_names() {
@@ -83,37 +79,6 @@ void print_help(std::ostream& out) {
          "when a file could not be used (the others are still processed).\n";
 }
 
-// "--min-level -30" would make the option parser read "-30" as an option:
-// glue a value that looks like a negative number to its option.
-std::vector<std::string> join_negative_values(CommandArgs args) {
-  std::vector<std::string> joined;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--min-level" && i + 1 < args.size() && args[i + 1].size() > 1 &&
-        args[i + 1][0] == '-' &&
-        (std::isdigit(static_cast<unsigned char>(args[i + 1][1])) || args[i + 1][1] == '.')) {
-      joined.push_back(args[i] + "=" + args[i + 1]);
-      ++i;
-    } else {
-      joined.push_back(args[i]);
-    }
-  }
-  return joined;
-}
-
-dsp::Isa choose_isa(const std::string& name, std::ostream& err) {
-  const std::optional<dsp::Isa> wanted = dsp::parse_isa(name);
-  if (!wanted) {
-    throw UsageError("unknown --isa '" + name + "' (choose scalar, sse41, avx2 or avx512)");
-  }
-  dsp::Isa isa = *wanted;
-  while (!dsp::isa_supported(isa)) isa = static_cast<dsp::Isa>(static_cast<int>(isa) - 1);
-  if (isa != *wanted) {
-    err << "ivr-replay: --isa " << name << " is not supported by this CPU; using "
-        << dsp::isa_name(isa) << "\n";
-  }
-  return isa;
-}
-
 // Returns nothing when --help was asked for.
 std::optional<DtmfOptions> parse_options(CommandArgs args, std::ostream& err) {
   po::options_description all = visible_options();
@@ -123,7 +88,7 @@ std::optional<DtmfOptions> parse_options(CommandArgs args, std::ostream& err) {
 
   po::variables_map values;
   try {
-    const std::vector<std::string> joined = join_negative_values(args);
+    const std::vector<std::string> joined = join_negative_values(args, {"--min-level"});
     po::store(
         po::command_line_parser(joined)
             .options(all)
@@ -140,12 +105,7 @@ std::optional<DtmfOptions> parse_options(CommandArgs args, std::ostream& err) {
   DtmfOptions options;
   options.json = values.count("json") != 0;
   if (values.count("format") != 0) {
-    const auto& name = values["format"].as<std::string>();
-    options.format = driver::parse_audio_format(name);
-    if (!options.format) {
-      throw UsageError("unknown --format '" + name + "' (choose " +
-                       std::string(driver::audio_format_names()) + ")");
-    }
+    options.format = parse_format_option(values["format"].as<std::string>());
   }
   options.isa = values.count("isa") != 0 ? choose_isa(values["isa"].as<std::string>(), err)
                                          : dsp::active_isa();

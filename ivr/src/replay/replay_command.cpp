@@ -8,13 +8,15 @@
 namespace ivrd::ivr::replay {
 namespace {
 
-constexpr std::array<Command, 1> kCommands{{
+constexpr std::array<Command, 2> kCommands{{
     {"dtmf", "dtmf [--json] [--format F] FILE...", "DTMF digits in captures, with their times",
      run_dtmf_command},
+    {"echo", "echo --far FAR --near NEAR --out OUT [--tail-ms MS] [--nlp on|off] [--stats]",
+     "NEAR with the line echo of FAR removed, and the canceller's figures", run_echo_command},
 }};
 
 void print_usage(std::ostream& out) {
-  out << "Usage: ivr-replay <command> [options] FILE...\n"
+  out << "Usage: ivr-replay <command> [options] [FILE...]\n"
          "Runs the appliance's receive-side signal processing over capture files.\n"
          "\n"
          "Commands:\n";

@@ -1,16 +1,16 @@
 #pragma once
 // ivr-replay: run the appliance's receive-side DSP over capture files.
 //
-//   ivr-replay <command> [options] FILE...
+//   ivr-replay <command> [options] [FILE...]
 //
 // Commands are entries of a table (replay_commands()); each takes its own
 // arguments and the output streams and returns the process exit code, so the
 // program's main() only forwards argv and the tests call the same code.
 //
 // Exit codes: 0 success (also when nothing was found), 2 usage errors and
-// unusable input files (after the usable ones were processed), 1 anything
-// unexpected. Each problem is one line on the error stream, starting with
-// "ivr-replay: "; a usage error adds a line pointing at --help.
+// unusable files (dtmf: after the usable ones were processed; echo: unusable
+// inputs or an unwritable output), 1 anything unexpected. Each problem is one line on the error
+// stream, starting with "ivr-replay: "; a usage error adds a line pointing at --help.
 //
 // Nothing here is thread-safe against concurrent use of the same streams;
 // the functions keep no other state.
@@ -60,5 +60,40 @@ int run_replay(CommandArgs args, std::ostream& out, std::ostream& err);
 // An unusable file gets one line "ivr-replay: <file>: <problem>" on err; the
 // other files are still processed and the exit code is then 2.
 int run_dtmf_command(CommandArgs args, std::ostream& out, std::ostream& err);
+
+// `ivr-replay echo --far FAR --near NEAR --out OUT [--tail-ms MS] [--nlp on|off]
+//                  [--tone-disabler off|reversal|any] [--high-pass HZ]
+//                  [--format F] [--isa I] [--stats] [--json]`
+//
+// Reads FAR (what was sent to the line: the canceller's reference) and NEAR
+// (what came back: the echo plus the caller) whole, in their formats or
+// --format's (see ivrd/driver/audio_file.hpp), then runs one
+// dsp::EchoCanceller over them, 160 samples (one 20 ms tick) at a time, the
+// last tick possibly shorter, and writes NEAR with the echo removed to OUT in
+// the format NEAR was read as, whatever OUT's name (a WAV NEAR gives an 8 kHz
+// mono 16-bit WAV). Options map to dsp::EchoCancellerConfig: --tail-ms
+// 16..256 (default 128), --nlp on|off (default on), --tone-disabler
+// off|reversal|any (ToneDisablerMode off, phase_reversal, any_2100; default
+// reversal), --high-pass HZ (0 = off, the default).
+// Without --stats nothing is printed on success. With --stats, out gets the
+// canceller's metrics after every tick that ends a whole second of audio, one
+// line each, then a summary line of the metrics at the end (echo_stats.hpp has
+// the exact shapes):
+//   plain:  "t=1.00s erle=27.4dB erl=6.1dB residual=-48.2dBm0 delay=10.0ms
+//            far=-16.0dBm0 near=-22.1dBm0 background=-70.0dBm0 talk=far_end
+//            nlp=suppressing tone_disabled=no converged=yes" (one line), and
+//           "summary: t=... converged=yes samples=<n> filter_updates=<n>"
+//   --json: {"t":1.0,"erle_db":27.4,...} (keys named after the
+//           EchoCancellerMetrics fields) and {"summary":true,"t":...,
+//           "samples":<n>,"filter_updates":<n>}
+// Errors, each one line on err and exit code 2, OUT not written unless said:
+// a usage error (with the hint to --help; also a missing --far, --near or
+// --out, a --tail-ms that is not an integer in range, naming option and
+// value); FAR or NEAR unusable ("ivr-replay: <file>: <problem>", FAR checked
+// first); FAR and NEAR of different lengths after reading ("ivr-replay: echo:
+// FAR (<far>) has <n> samples but NEAR (<near>) has <m>"); OUT not writable
+// ("ivr-replay: <out>: <problem>"; a file left incomplete by a failed write is
+// not removed, and nothing is printed on out).
+int run_echo_command(CommandArgs args, std::ostream& out, std::ostream& err);
 
 }  // namespace ivrd::ivr::replay

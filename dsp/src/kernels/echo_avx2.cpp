@@ -1,0 +1,131 @@
+// AVX2 echo canceller kernels: two 8-lane accumulators stand for the
+// reference's 16 lanes. No FMA: the reference rounds multiply and add apart.
+
+#include <immintrin.h>
+
+#include "kernels/echo_kernels.hpp"
+
+namespace ivrd::dsp::kernels {
+namespace {
+
+using std::size_t;
+
+void spectral_mac(float* y_re, float* y_im, const float* w_re, const float* w_im, const float* x_re,
+                  const float* x_im, size_t n) noexcept {
+  for (size_t k = 0; k < n; k += 8) {
+    const __m256 wr = _mm256_load_ps(w_re + k), wi = _mm256_load_ps(w_im + k);
+    const __m256 xr = _mm256_load_ps(x_re + k), xi = _mm256_load_ps(x_im + k);
+    const __m256 re = _mm256_sub_ps(_mm256_mul_ps(wr, xr), _mm256_mul_ps(wi, xi));
+    const __m256 im = _mm256_add_ps(_mm256_mul_ps(wr, xi), _mm256_mul_ps(wi, xr));
+    _mm256_store_ps(y_re + k, _mm256_add_ps(_mm256_load_ps(y_re + k), re));
+    _mm256_store_ps(y_im + k, _mm256_add_ps(_mm256_load_ps(y_im + k), im));
+  }
+}
+
+void spectral_adapt(float* w_re, float* w_im, const float* x_re, const float* x_im,
+                    const float* e_re, const float* e_im, const float* step, float gain,
+                    size_t n) noexcept {
+  const __m256 g = _mm256_set1_ps(gain);
+  for (size_t k = 0; k < n; k += 8) {
+    const __m256 s = _mm256_mul_ps(g, _mm256_load_ps(step + k));
+    const __m256 xr = _mm256_load_ps(x_re + k), xi = _mm256_load_ps(x_im + k);
+    const __m256 er = _mm256_load_ps(e_re + k), ei = _mm256_load_ps(e_im + k);
+    const __m256 gr = _mm256_add_ps(_mm256_mul_ps(xr, er), _mm256_mul_ps(xi, ei));
+    const __m256 gi = _mm256_sub_ps(_mm256_mul_ps(xr, ei), _mm256_mul_ps(xi, er));
+    _mm256_store_ps(w_re + k, _mm256_add_ps(_mm256_load_ps(w_re + k), _mm256_mul_ps(s, gr)));
+    _mm256_store_ps(w_im + k, _mm256_add_ps(_mm256_load_ps(w_im + k), _mm256_mul_ps(s, gi)));
+  }
+}
+
+void spectral_power_acc(float* acc, const float* x_re, const float* x_im, float gain,
+                        size_t n) noexcept {
+  const __m256 g = _mm256_set1_ps(gain);
+  for (size_t k = 0; k < n; k += 8) {
+    const __m256 xr = _mm256_load_ps(x_re + k), xi = _mm256_load_ps(x_im + k);
+    const __m256 power = _mm256_add_ps(_mm256_mul_ps(xr, xr), _mm256_mul_ps(xi, xi));
+    _mm256_store_ps(acc + k, _mm256_add_ps(_mm256_load_ps(acc + k), _mm256_mul_ps(g, power)));
+  }
+}
+
+// lo holds lanes 0-7 of the reference, hi lanes 8-15.
+float reduce(__m256 lo, __m256 hi) noexcept {
+  const __m256 half = _mm256_add_ps(lo, hi);
+  const __m128 quarter = _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+  const __m128 eighth = _mm_add_ps(quarter, _mm_movehl_ps(quarter, quarter));
+  const __m128 last = _mm_add_ss(eighth, _mm_shuffle_ps(eighth, eighth, 1));
+  return _mm_cvtss_f32(last);
+}
+
+float spectral_energy(const float* re, const float* im, size_t n) noexcept {
+  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+  for (size_t k = 0; k < n; k += kEchoLanes) {
+    const __m256 r0 = _mm256_load_ps(re + k), i0 = _mm256_load_ps(im + k);
+    const __m256 r1 = _mm256_load_ps(re + k + 8), i1 = _mm256_load_ps(im + k + 8);
+    lo = _mm256_add_ps(lo, _mm256_add_ps(_mm256_mul_ps(r0, r0), _mm256_mul_ps(i0, i0)));
+    hi = _mm256_add_ps(hi, _mm256_add_ps(_mm256_mul_ps(r1, r1), _mm256_mul_ps(i1, i1)));
+  }
+  return reduce(lo, hi);
+}
+
+float dot(const float* w, const float* x, size_t n) noexcept {
+  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoLanes) {
+    lo = _mm256_add_ps(lo, _mm256_mul_ps(_mm256_load_ps(w + i), _mm256_loadu_ps(x + i)));
+    hi = _mm256_add_ps(hi, _mm256_mul_ps(_mm256_load_ps(w + i + 8), _mm256_loadu_ps(x + i + 8)));
+  }
+  return reduce(lo, hi);
+}
+
+void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
+                  const float* x_now, float c, size_t n, float* y, float* yu, float* q) noexcept {
+  const __m256 cv = _mm256_set1_ps(c);
+  __m256 ya[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 qa[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 ua[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (size_t i = 0; i < n; i += kEchoLanes) {
+    for (size_t v = 0; v < 2; ++v) {
+      const size_t j = i + 8 * v;
+      const __m256 hv = _mm256_load_ps(h + j);
+      const __m256 now = _mm256_loadu_ps(x_now + j);
+      const __m256 step = _mm256_mul_ps(_mm256_mul_ps(cv, hv), _mm256_loadu_ps(u_prev + j));
+      const __m256 un = _mm256_loadu_ps(u_now + j);
+      const __m256 wv = _mm256_add_ps(_mm256_load_ps(w + j), step);
+      _mm256_store_ps(w + j, wv);
+      ya[v] = _mm256_add_ps(ya[v], _mm256_mul_ps(wv, now));
+      ua[v] = _mm256_add_ps(ua[v], _mm256_mul_ps(wv, un));
+      qa[v] = _mm256_add_ps(qa[v], _mm256_mul_ps(_mm256_mul_ps(hv, un), un));
+    }
+  }
+  *y = reduce(ya[0], ya[1]);
+  *yu = reduce(ua[0], ua[1]);
+  *q = reduce(qa[0], qa[1]);
+}
+
+void window_adapt_plain(float* w, const float* h, const float* x_prev, const float* x_now, float c,
+                        size_t n, float* y, float* q) noexcept {
+  const __m256 cv = _mm256_set1_ps(c);
+  __m256 ya[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 qa[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (size_t i = 0; i < n; i += kEchoLanes) {
+    for (size_t v = 0; v < 2; ++v) {
+      const size_t j = i + 8 * v;
+      const __m256 hv = _mm256_load_ps(h + j);
+      const __m256 now = _mm256_loadu_ps(x_now + j);
+      const __m256 step = _mm256_mul_ps(_mm256_mul_ps(cv, hv), _mm256_loadu_ps(x_prev + j));
+      const __m256 wv = _mm256_add_ps(_mm256_load_ps(w + j), step);
+      _mm256_store_ps(w + j, wv);
+      ya[v] = _mm256_add_ps(ya[v], _mm256_mul_ps(wv, now));
+      qa[v] = _mm256_add_ps(qa[v], _mm256_mul_ps(_mm256_mul_ps(hv, now), now));
+    }
+  }
+  *y = reduce(ya[0], ya[1]);
+  *q = reduce(qa[0], qa[1]);
+}
+
+}  // namespace
+
+const EchoKernels kEchoKernelsAvx2{
+    spectral_mac, spectral_adapt, spectral_power_acc, spectral_energy,
+    dot,          window_adapt,   window_adapt_plain};
+
+}  // namespace ivrd::dsp::kernels

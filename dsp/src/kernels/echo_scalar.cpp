@@ -1,0 +1,119 @@
+// Scalar reference of the echo canceller kernels; the SIMD variants must give
+// the same bits (see echo_kernels.hpp for the arithmetic they all follow).
+
+#include "kernels/echo_kernels.hpp"
+
+namespace ivrd::dsp::kernels {
+namespace {
+
+using std::size_t;
+
+// Folds 16 partial sums the way the vector variants do: halves, then quarters.
+float reduce_lanes(float (&lanes)[kEchoLanes]) noexcept {
+  for (size_t l = 0; l < 8; ++l) lanes[l] = lanes[l] + lanes[l + 8];
+  for (size_t l = 0; l < 4; ++l) lanes[l] = lanes[l] + lanes[l + 4];
+  for (size_t l = 0; l < 2; ++l) lanes[l] = lanes[l] + lanes[l + 2];
+  return lanes[0] + lanes[1];
+}
+
+void spectral_mac(float* y_re, float* y_im, const float* w_re, const float* w_im, const float* x_re,
+                  const float* x_im, size_t n) noexcept {
+  for (size_t k = 0; k < n; ++k) {
+    const float re = w_re[k] * x_re[k] - w_im[k] * x_im[k];
+    const float im = w_re[k] * x_im[k] + w_im[k] * x_re[k];
+    y_re[k] = y_re[k] + re;
+    y_im[k] = y_im[k] + im;
+  }
+}
+
+void spectral_adapt(float* w_re, float* w_im, const float* x_re, const float* x_im,
+                    const float* e_re, const float* e_im, const float* step, float gain,
+                    size_t n) noexcept {
+  for (size_t k = 0; k < n; ++k) {
+    const float s = gain * step[k];
+    const float g_re = x_re[k] * e_re[k] + x_im[k] * e_im[k];
+    const float g_im = x_re[k] * e_im[k] - x_im[k] * e_re[k];
+    w_re[k] = w_re[k] + s * g_re;
+    w_im[k] = w_im[k] + s * g_im;
+  }
+}
+
+void spectral_power_acc(float* acc, const float* x_re, const float* x_im, float gain,
+                        size_t n) noexcept {
+  for (size_t k = 0; k < n; ++k) {
+    const float power = x_re[k] * x_re[k] + x_im[k] * x_im[k];
+    acc[k] = acc[k] + gain * power;
+  }
+}
+
+float spectral_energy(const float* re, const float* im, size_t n) noexcept {
+  float lanes[kEchoLanes] = {};
+  for (size_t k = 0; k < n; k += kEchoLanes) {
+    for (size_t l = 0; l < kEchoLanes; ++l) {
+      const float power = re[k + l] * re[k + l] + im[k + l] * im[k + l];
+      lanes[l] = lanes[l] + power;
+    }
+  }
+  return reduce_lanes(lanes);
+}
+
+float dot(const float* w, const float* x, size_t n) noexcept {
+  float lanes[kEchoLanes] = {};
+  for (size_t i = 0; i < n; i += kEchoLanes) {
+    for (size_t l = 0; l < kEchoLanes; ++l) lanes[l] = lanes[l] + w[i + l] * x[i + l];
+  }
+  return reduce_lanes(lanes);
+}
+
+void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
+                  const float* x_now, float c, size_t n, float* y, float* yu, float* q) noexcept {
+  float y_lanes[kEchoLanes] = {};
+  float q_lanes[kEchoLanes] = {};
+  float u_lanes[kEchoLanes] = {};
+  for (size_t i = 0; i < n; i += kEchoLanes) {
+    for (size_t l = 0; l < kEchoLanes; ++l) {
+      const float step = (c * h[i + l]) * u_prev[i + l];
+      w[i + l] = w[i + l] + step;
+      y_lanes[l] = y_lanes[l] + w[i + l] * x_now[i + l];
+      u_lanes[l] = u_lanes[l] + w[i + l] * u_now[i + l];
+      q_lanes[l] = q_lanes[l] + (h[i + l] * u_now[i + l]) * u_now[i + l];
+    }
+  }
+  *y = reduce_lanes(y_lanes);
+  *yu = reduce_lanes(u_lanes);
+  *q = reduce_lanes(q_lanes);
+}
+
+void window_adapt_plain(float* w, const float* h, const float* x_prev, const float* x_now, float c,
+                        size_t n, float* y, float* q) noexcept {
+  float y_lanes[kEchoLanes] = {};
+  float q_lanes[kEchoLanes] = {};
+  for (size_t i = 0; i < n; i += kEchoLanes) {
+    for (size_t l = 0; l < kEchoLanes; ++l) {
+      const float step = (c * h[i + l]) * x_prev[i + l];
+      w[i + l] = w[i + l] + step;
+      y_lanes[l] = y_lanes[l] + w[i + l] * x_now[i + l];
+      q_lanes[l] = q_lanes[l] + (h[i + l] * x_now[i + l]) * x_now[i + l];
+    }
+  }
+  *y = reduce_lanes(y_lanes);
+  *q = reduce_lanes(q_lanes);
+}
+
+}  // namespace
+
+const EchoKernels kEchoKernelsScalar{
+    spectral_mac, spectral_adapt, spectral_power_acc, spectral_energy,
+    dot,          window_adapt,   window_adapt_plain};
+
+const EchoKernels& echo_kernels(Isa isa) noexcept {
+  switch (isa) {
+    case Isa::avx512: return kEchoKernelsAvx512;
+    case Isa::avx2: return kEchoKernelsAvx2;
+    case Isa::sse41: return kEchoKernelsSse41;
+    case Isa::scalar: break;
+  }
+  return kEchoKernelsScalar;
+}
+
+}  // namespace ivrd::dsp::kernels
