@@ -1,0 +1,526 @@
+#include "echo/canceller_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "ivrd/dsp/levels.hpp"
+
+namespace ivrd::dsp::detail {
+
+using echo::AlignedBuffer;
+using echo::kFftSize;
+using echo::kFrame;
+using echo::kPaddedBins;
+
+namespace {
+
+// Background window: proportionate NLMS (the IPNLMS mix: -1 uniform, +1
+// fully proportionate). The step is large while the window spans the tail
+// and converges, and halves once it has narrowed onto a converged echo path,
+// where a smaller step leaves less of the line's noise in the taps.
+constexpr float kWindowStep = 0.7f;
+constexpr float kNarrowWindowStep = 0.35f;
+constexpr float kWindowMix = 0.5f;
+// The normaliser also counts this share of the long-term reference power,
+// so a sudden onset after a pause does not take an outsized step.
+constexpr float kWindowLongTermShare = 0.3f;
+// Once the foreground and the background cancel 15 dB, the window narrows to
+// the fewest partitions (at most 4, 32 ms) holding all but -35 dB of the echo
+// path's energy. It widens to the whole tail again when the background's
+// ERLE falls 12 dB below the established figure (or under 6 dB) for 100 ms:
+// the echo path has changed.
+constexpr int kNarrowPartitions = 4;
+constexpr float kNarrowAfterErleDb = 15.0f;
+constexpr float kNarrowEnergyShare = 0.9997f;
+constexpr float kWidenBelowErleDb = 6.0f;
+constexpr float kWidenDropDb = 12.0f;
+constexpr int kWidenFrames = 12;
+
+// Two-path control, on frame energies smoothed over ~3 frames: the
+// foreground takes the background when it is 1.5 dB better for two frames,
+// cancels at least 3 dB, and cancels within 10 dB of the established ERLE (a
+// background that fits some of a near talker's speech — it can, briefly,
+// adapting sample by sample — never gets that close); the background is reset
+// from the foreground when 6 dB worse for four frames.
+constexpr float kCopyWhenBetter = 0.7f;
+constexpr int kCopyFrames = 2;
+constexpr float kMinCopyCancelDb = 3.0f;
+constexpr float kCopyMarginDb = 10.0f;
+constexpr float kResetWhenWorse = 4.0f;
+constexpr int kResetFrames = 4;
+
+// Activity and regularisation levels.
+constexpr double kFarActiveDbm0 = -45.0;
+constexpr double kRegularisationDbm0 = -55.0;
+
+// NLP: the near end talks when the residual is this far above what the
+// filter's ERLE predicts (9 dB) and above the background (6 dB).
+constexpr float kNearOverResidual = 8.0f;
+constexpr float kNearOverBackground = 4.0f;
+constexpr int kNlpHangover = 320;  // 40 ms after the near end stops
+constexpr float kNlpPowerSmoothing = 1.0f / 32.0f;
+constexpr float kNlpGainSlew = 1.0f / 24.0f;  // ~3 ms cross-fade
+
+// Memory of the ERLE figure, per frame (~0.25 s).
+constexpr float kErleMemory = 0.97f;
+// The background level may rise this much per frame (3 dB/s) and falls at once.
+constexpr float kBackgroundRise = 1.0087f;
+
+// Reference history kept beyond the tail, so that it is shifted back only
+// once in a while.
+constexpr std::size_t kLineSlack = 16 * kFrame;
+constexpr std::size_t kHistory = echo::Whitening::kOrder;
+
+// Mean square (power per sample) of a sine at this level.
+float power_at(double dbm0) {
+  const double peak = dbm0_to_sine_peak(dbm0);
+  return static_cast<float>(peak * peak / 2.0);
+}
+
+float to_dbm0(double mean_square) {
+  if (mean_square <= 1e-6) return -100.0f;
+  return std::max(-100.0f, static_cast<float>(mean_square_to_dbm0(mean_square)));
+}
+
+float db(double ratio) { return static_cast<float>(10.0 * std::log10(std::max(ratio, 1e-12))); }
+
+}  // namespace
+
+EchoCancellerState::EchoCancellerState(const EchoCancellerConfig& cfg, Isa chosen_isa)
+    : config(cfg),
+      isa(isa_supported(chosen_isa) ? chosen_isa : detected_isa()),
+      k(&kernels::echo_kernels(isa)),
+      partitions((cfg.tail_ms * 8 + static_cast<int>(kFrame) - 1) / static_cast<int>(kFrame)),
+      taps(static_cast<std::size_t>(partitions) * kFrame),
+      tx_high_pass(cfg.high_pass_hz),
+      rx_high_pass(cfg.high_pass_hz),
+      tone(cfg.tone_disabler),
+      geigel(partitions),
+      x_line(taps + kHistory + kLineSlack),
+      u_line(taps + kHistory + kLineSlack),
+      window_taps(taps),
+      window_gain(taps),
+      window_scratch(taps),
+      partition_energy(static_cast<std::size_t>(partitions), 0.0f),
+      x_spectra(static_cast<std::size_t>(partitions) * 2 * kPaddedBins),
+      foreground(static_cast<std::size_t>(partitions) * 2 * kPaddedBins),
+      foreground_used(static_cast<std::size_t>(partitions), 0) {
+  far_active_power = power_at(kFarActiveDbm0);
+  window_regularisation = power_at(kRegularisationDbm0);  // per tap
+  reset();
+}
+
+void EchoCancellerState::reset() noexcept {
+  tx_dc.reset();
+  rx_dc.reset();
+  tx_high_pass.reset();
+  rx_high_pass.reset();
+  tone.reset();
+  comfort.reset();
+  whitening.reset();
+  geigel.reset();
+  for (AlignedBuffer* b :
+       {&x_line, &u_line, &near_frame, &error_frame, &estimate_frame, &background_error,
+        &window_taps, &window_gain, &window_scratch, &x_spectra, &foreground, &foreground_first,
+        &foreground_tail, &sum_re, &sum_im, &scratch}) {
+    b->clear();
+  }
+  std::fill(std::begin(near_history), std::end(near_history), 0.0f);
+  std::fill(partition_energy.begin(), partition_energy.end(), 0.0f);
+  std::fill(foreground_used.begin(), foreground_used.end(), 0);
+  x_pos = taps + kHistory;
+  position = 0;
+  // The window starts over the whole tail: whitened proportionate NLMS finds
+  // an echo anywhere in it quickly.
+  window_start = 0;
+  window_size = partitions;
+  update_window_gains();
+  window_step = 0.0f;
+  lost_frames = 0;
+  far_track = far_slow = 0.0f;
+  head = 0;
+  far_energy = near_energy = fg_energy = bg_energy = estimate_energy = 0.0f;
+  smooth_foreground = smooth_background = smooth_near = 0.0f;
+  background_erle_db = 0.0f;
+  better_frames = worse_frames = 0;
+  foreground_set = false;
+  background_power = 0.0f;
+  background_known = false;
+  erle_linear = 1.0f;
+  erle_near_sum = erle_error_sum = 0.0f;
+  far_smooth = near_smooth = echo_smooth = error_smooth = 0.0f;
+  frames = 0;
+  nlp_echo = nlp_error = 0.0f;
+  nlp_gain = 1.0f;
+  nlp_hangover = 0;
+  nlp_suppressing = false;
+  metrics = {};
+  metrics.nlp_state = config.nlp ? NlpState::passing : NlpState::off;
+}
+
+float EchoCancellerState::process_sample(int16_t tx, int16_t rx, bool& disabled) noexcept {
+  disabled = tone.push(tx, rx);
+  const float x = tx_high_pass.step(tx_dc.step(static_cast<float>(tx)));
+  const float d = rx_high_pass.step(rx_dc.step(static_cast<float>(rx)));
+  if (x_pos + 1 == x_line.size()) {
+    const std::size_t keep = taps + kHistory + 1;
+    std::memmove(x_line.data(), x_line.data() + x_line.size() - keep, keep * sizeof(float));
+    std::memmove(u_line.data(), u_line.data() + u_line.size() - keep, keep * sizeof(float));
+    x_pos = keep - 1;
+  }
+  ++x_pos;
+  x_line[x_pos] = x;
+  const float u = whitening.active() ? whitening.filter(x_line.data() + x_pos) : x;
+  u_line[x_pos] = u;
+  const auto pos = static_cast<std::size_t>(position);
+  near_frame[pos] = d;
+
+  // Foreground: the output.
+  const float* first_taps = x_line.data() + x_pos + 1 - kFrame;
+  const float y = foreground_tail[pos] + k->dot(foreground_first.data(), first_taps, kFrame);
+  const float e = d - y;
+  error_frame[pos] = e;
+  estimate_frame[pos] = y;
+
+  // Background: one adaptation step of the window, then its output.
+  const std::size_t length = static_cast<std::size_t>(window_size) * kFrame;
+  const std::size_t oldest = x_pos + 1 - static_cast<std::size_t>(window_start) * kFrame - length;
+  const float* x_now = x_line.data() + oldest;
+  float y_background = 0.0f, q = 0.0f, e_update = 0.0f;
+  if (whitening.active()) {
+    const float* u_now = u_line.data() + oldest;
+    float y_white = 0.0f;
+    k->window_adapt(window_taps.data(), window_gain.data(), u_now - 1, u_now, x_now, window_step,
+                    length, &y_background, &y_white, &q);
+    e_update = whitening.filter(d, near_history) - y_white;
+  } else {
+    k->window_adapt_plain(window_taps.data(), window_gain.data(), x_now - 1, x_now, window_step,
+                          length, &y_background, &q);
+    e_update = d - y_background;
+  }
+  for (std::size_t i = kHistory - 1; i > 0; --i) near_history[i] = near_history[i - 1];
+  near_history[0] = d;
+  background_error[pos] = d - y_background;
+
+  far_track += (1.0f / 64.0f) * (x * x - far_track);
+  far_slow += (1.0f / 1024.0f) * (u * u - far_slow);
+  const bool adapt = far_track > far_active_power && !disabled;
+  const float normaliser =
+      q + static_cast<float>(length) * (kWindowLongTermShare * far_slow + window_regularisation);
+  const float mu = window_size == partitions ? kWindowStep : kNarrowWindowStep;
+  window_step = adapt ? mu * e_update / normaliser : 0.0f;
+
+  const float out = nlp(e, y);
+  if (++position == static_cast<int>(kFrame)) {
+    end_frame();
+    position = 0;
+  }
+  return out;
+}
+
+float EchoCancellerState::nlp(float e, float y) noexcept {
+  nlp_echo += kNlpPowerSmoothing * (y * y - nlp_echo);
+  nlp_error += kNlpPowerSmoothing * (e * e - nlp_error);
+  if (!config.nlp) return e;
+  const float expected_residual = nlp_echo / erle_linear;
+  const bool near_talks =
+      nlp_error > kNearOverResidual * expected_residual + kNearOverBackground * background_power;
+  if (near_talks) {
+    nlp_hangover = kNlpHangover;
+  } else if (nlp_hangover > 0) {
+    --nlp_hangover;
+  }
+  const bool echo_present = nlp_echo > 2.0f * background_power;
+  nlp_suppressing = echo_present && nlp_hangover == 0;
+  const float target = nlp_suppressing ? 0.0f : 1.0f;
+  nlp_gain += kNlpGainSlew * (target - nlp_gain);
+  if (nlp_gain > 0.999f) return e;
+  const float noise = config.comfort_noise ? comfort.next() : 0.0f;
+  return nlp_gain * e + (1.0f - nlp_gain) * noise;
+}
+
+float* EchoCancellerState::window_partition(int p) noexcept {
+  return window_taps.data() + static_cast<std::size_t>(window_start + window_size - 1 - p) * kFrame;
+}
+
+void EchoCancellerState::update_window_gains() noexcept {
+  const std::size_t n = static_cast<std::size_t>(window_size) * kFrame;
+  float l1 = 0.0f;
+  for (std::size_t i = 0; i < n; ++i) l1 += std::fabs(window_taps[i]);
+  if (l1 <= 0.0f) {
+    std::fill(window_gain.data(), window_gain.data() + n, 1.0f);
+    return;
+  }
+  // IPNLMS gains, scaled to average 1 over the window.
+  const float uniform = (1.0f - kWindowMix) / 2.0f;
+  const float proportional = (1.0f + kWindowMix) * static_cast<float>(n) / (2.0f * l1);
+  for (std::size_t i = 0; i < n; ++i) {
+    window_gain[i] = uniform + proportional * std::fabs(window_taps[i]);
+  }
+}
+
+void EchoCancellerState::rewhiten_window_span() noexcept {
+  // The update needs the reference over the window whitened by the same
+  // predictor as its target, so a new predictor re-whitens the span.
+  const std::size_t span = static_cast<std::size_t>(window_start + window_size) * kFrame + 1;
+  for (std::size_t i = x_pos + 1 - span; i <= x_pos; ++i) {
+    u_line[i] = whitening.filter(x_line.data() + i);
+  }
+}
+
+void EchoCancellerState::set_window(int start, int size) noexcept {
+  if (start == window_start && size == window_size) return;
+  // Through natural order: partitions leaving the window are dropped (they
+  // hold next to nothing when it narrows), partitions entering start empty.
+  window_scratch.clear();
+  for (int p = window_start; p < window_start + window_size; ++p) {
+    std::memcpy(window_scratch.data() + static_cast<std::size_t>(p) * kFrame, window_partition(p),
+                kFrame * sizeof(float));
+  }
+  window_taps.clear();
+  window_start = start;
+  window_size = size;
+  for (int p = start; p < start + size; ++p) {
+    std::memcpy(window_partition(p), window_scratch.data() + static_cast<std::size_t>(p) * kFrame,
+                kFrame * sizeof(float));
+  }
+  window_step = 0.0f;
+  update_window_gains();
+  if (size < partitions) whitening.disable();
+}
+
+void EchoCancellerState::adapt_window_shape() noexcept {
+  for (int p = 0; p < partitions; ++p) {
+    float energy = 0.0f;
+    if (in_window(p)) {
+      const float* part = window_partition(p);
+      for (std::size_t j = 0; j < kFrame; ++j) energy += part[j] * part[j];
+    }
+    partition_energy[static_cast<std::size_t>(p)] = energy;
+  }
+  if (window_size == partitions) {
+    if (partitions <= kNarrowPartitions || metrics.erle_db < kNarrowAfterErleDb ||
+        background_erle_db < kNarrowAfterErleDb) {
+      return;
+    }
+    float total = 0.0f;
+    for (float energy : partition_energy) total += energy;
+    if (total <= 0.0f) return;
+    for (int width = 1; width <= kNarrowPartitions; ++width) {
+      for (int a = 0; a + width <= partitions; ++a) {
+        float energy = 0.0f;
+        for (int q = 0; q < width; ++q) energy += partition_energy[static_cast<std::size_t>(a + q)];
+        if (energy >= kNarrowEnergyShare * total) {
+          set_window(a, width);
+          return;
+        }
+      }
+    }
+    return;
+  }
+  const bool lost =
+      background_erle_db < std::max(kWidenBelowErleDb, metrics.erle_db - kWidenDropDb);
+  lost_frames = lost ? lost_frames + 1 : 0;
+  if (lost_frames >= kWidenFrames) {
+    lost_frames = 0;
+    set_window(0, partitions);
+  }
+}
+
+void EchoCancellerState::copy_background_to_foreground() noexcept {
+  for (int p = 0; p < partitions; ++p) {
+    const auto index = static_cast<std::size_t>(p);
+    if (in_window(p)) {
+      const float* part = window_partition(p);
+      for (std::size_t j = 0; j < kFrame; ++j) scratch[j] = part[kFrame - 1 - j];
+      std::memset(scratch.data() + kFrame, 0, kFrame * sizeof(float));
+      fft.forward(scratch.data(), spectrum_re(foreground, p), spectrum_im(foreground, p));
+      foreground_used[index] = 1;
+    } else if (foreground_used[index] != 0) {
+      std::memset(spectrum_re(foreground, p), 0, 2 * kPaddedBins * sizeof(float));
+      foreground_used[index] = 0;
+    }
+  }
+  if (in_window(0)) {
+    std::memcpy(foreground_first.data(), window_partition(0), kFrame * sizeof(float));
+  } else {
+    foreground_first.clear();
+  }
+  foreground_set = true;
+  ++metrics.filter_updates;
+}
+
+void EchoCancellerState::copy_foreground_to_background() noexcept {
+  const float scale = 1.0f / static_cast<float>(kFftSize);
+  for (int p = window_start; p < window_start + window_size; ++p) {
+    float* part = window_partition(p);
+    if (p == 0) {
+      std::memcpy(part, foreground_first.data(), kFrame * sizeof(float));
+    } else if (foreground_used[static_cast<std::size_t>(p)] != 0) {
+      fft.inverse(spectrum_re(foreground, p), spectrum_im(foreground, p), scratch.data());
+      for (std::size_t j = 0; j < kFrame; ++j) part[kFrame - 1 - j] = scratch[j] * scale;
+    } else {
+      std::memset(part, 0, kFrame * sizeof(float));
+    }
+  }
+  window_step = 0.0f;
+  update_window_gains();
+}
+
+void EchoCancellerState::compute_foreground_tail() noexcept {
+  // The next frame's output from partitions 1.. needs only frames already
+  // complete: partition p of frame k+1 reads the spectrum of frame k+1-p.
+  bool any = false;
+  for (int p = 1; p < partitions; ++p) {
+    if (foreground_used[static_cast<std::size_t>(p)] == 0) continue;
+    if (!any) {
+      sum_re.clear();
+      sum_im.clear();
+      any = true;
+    }
+    const int x = older(p - 1);
+    k->spectral_mac(sum_re.data(), sum_im.data(), spectrum_re(foreground, p),
+                    spectrum_im(foreground, p), spectrum_re(x_spectra, x),
+                    spectrum_im(x_spectra, x), kPaddedBins);
+  }
+  if (!any) {
+    foreground_tail.clear();
+    return;
+  }
+  fft.inverse(sum_re.data(), sum_im.data(), scratch.data());
+  const float scale = 1.0f / static_cast<float>(kFftSize);
+  for (std::size_t i = 0; i < kFrame; ++i) foreground_tail[i] = scratch[kFrame + i] * scale;
+}
+
+void EchoCancellerState::update_delay() noexcept {
+  const std::size_t n = static_cast<std::size_t>(window_size) * kFrame;
+  std::size_t strongest = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if (std::fabs(window_taps[i]) > std::fabs(window_taps[strongest])) strongest = i;
+  }
+  if (window_taps[strongest] == 0.0f) return;
+  // Reversed: index 0 is the window's last tap.
+  const std::size_t tap = static_cast<std::size_t>(window_start) * kFrame + n - 1 - strongest;
+  metrics.echo_delay_ms = static_cast<float>(tap) / 8.0f;
+}
+
+void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
+  if (!allowed) return;
+  const float required_db = std::max(kMinCopyCancelDb, metrics.erle_db - kCopyMarginDb);
+  const float cancel_needed = std::pow(10.0f, -required_db / 10.0f);
+  if (!double_talk && smooth_background < kCopyWhenBetter * smooth_foreground &&
+      smooth_background < cancel_needed * smooth_near) {
+    worse_frames = 0;
+    if (++better_frames >= kCopyFrames) {
+      copy_background_to_foreground();
+      smooth_foreground = smooth_background;
+      better_frames = 0;
+    }
+  } else if (foreground_set && smooth_background > kResetWhenWorse * smooth_foreground) {
+    better_frames = 0;
+    if (++worse_frames >= kResetFrames) {
+      copy_foreground_to_background();
+      smooth_background = smooth_foreground;
+      worse_frames = 0;
+    }
+  } else {
+    better_frames = worse_frames = 0;
+  }
+}
+
+void EchoCancellerState::end_frame() noexcept {
+  const float* x_frame = x_line.data() + x_pos + 1 - kFrame;
+  far_energy = near_energy = fg_energy = bg_energy = estimate_energy = 0.0f;
+  float far_peak = 0.0f, near_peak = 0.0f;
+  for (std::size_t i = 0; i < kFrame; ++i) {
+    far_energy += x_frame[i] * x_frame[i];
+    near_energy += near_frame[i] * near_frame[i];
+    fg_energy += error_frame[i] * error_frame[i];
+    bg_energy += background_error[i] * background_error[i];
+    estimate_energy += estimate_frame[i] * estimate_frame[i];
+    far_peak = std::max(far_peak, std::fabs(x_frame[i]));
+    near_peak = std::max(near_peak, std::fabs(near_frame[i]));
+  }
+
+  // The newest reference spectrum: the last two frames.
+  head = (head + 1) % partitions;
+  std::memcpy(scratch.data(), x_line.data() + x_pos + 1 - kFftSize, kFftSize * sizeof(float));
+  fft.forward(scratch.data(), spectrum_re(x_spectra, head), spectrum_im(x_spectra, head));
+
+  const bool far_active = far_energy > far_active_power * static_cast<float>(kFrame);
+  const bool disabled = tone.disabled();
+  smooth_foreground = 0.5f * smooth_foreground + 0.5f * fg_energy;
+  smooth_background = 0.5f * smooth_background + 0.5f * bg_energy;
+  smooth_near = 0.5f * smooth_near + 0.5f * near_energy;
+  background_erle_db = db(smooth_near / std::max(smooth_background, 1e-3f));
+
+  if (far_active && window_size == partitions) {
+    whitening.fit(x_line.data() + x_pos, echo::Whitening::kSpan);
+    if (whitening.active()) rewhiten_window_span();
+  }
+  if (far_active && !disabled) {
+    update_window_gains();
+    adapt_window_shape();
+  }
+  const bool double_talk =
+      geigel.update(far_peak, near_peak, metrics.erl_db, std::sqrt(background_power));
+  two_path(far_active && !disabled, double_talk);
+  compute_foreground_tail();
+  update_levels(far_active, disabled);
+  if (++frames % 64 == 0) update_delay();
+}
+
+void EchoCancellerState::update_levels(bool far_active, bool disabled) noexcept {
+  const float inv_n = 1.0f / static_cast<float>(kFrame);
+  const float far_power = far_energy * inv_n, near_power = near_energy * inv_n;
+  const float error_power = fg_energy * inv_n, estimate_power = estimate_energy * inv_n;
+  far_smooth += 0.3f * (far_power - far_smooth);
+  near_smooth += 0.3f * (near_power - near_smooth);
+  echo_smooth += 0.3f * (estimate_power - echo_smooth);
+  error_smooth += 0.3f * (error_power - error_smooth);
+  if (!background_known) {
+    background_power = error_power;
+    background_known = true;
+  } else {
+    background_power = std::min(background_power * kBackgroundRise, error_power);
+  }
+  background_power = std::max(background_power, 1e-3f);
+  if (error_power < 2.0f * background_power && estimate_power < background_power) {
+    comfort.learn(error_frame.data(), kFrame, background_power);
+  } else {
+    comfort.set_level(background_power);
+  }
+
+  const bool echo_present = echo_smooth > 2.0f * background_power;
+  const bool near_active = error_smooth > kNearOverResidual * echo_smooth / erle_linear +
+                                              kNearOverBackground * background_power;
+  if (far_active && echo_present && !near_active && !disabled) {
+    // Powers summed over ~0.25 s of such frames, as ERLE is measured; an
+    // average of per-frame ratios would be dragged down by the quiet frames.
+    erle_near_sum = kErleMemory * erle_near_sum + near_energy;
+    erle_error_sum = kErleMemory * erle_error_sum + fg_energy;
+    metrics.erle_db = std::clamp(db(erle_near_sum / std::max(erle_error_sum, 1e-3f)), 0.0f, 60.0f);
+    erle_linear = std::pow(10.0f, metrics.erle_db / 10.0f);
+    metrics.residual_echo_dbm0 = to_dbm0(error_smooth);
+  }
+  if (far_active && echo_smooth > 0.0f) {
+    metrics.erl_db += 0.0625f * (db(far_smooth / echo_smooth) - metrics.erl_db);
+  }
+  if (far_active) {
+    metrics.talk_state = near_active ? TalkState::double_talk : TalkState::far_end;
+  } else {
+    metrics.talk_state = near_smooth > kNearOverBackground * background_power ? TalkState::near_end
+                                                                              : TalkState::idle;
+  }
+  metrics.far_level_dbm0 = to_dbm0(far_smooth);
+  metrics.near_level_dbm0 = to_dbm0(near_smooth);
+  metrics.background_level_dbm0 = to_dbm0(background_power);
+  metrics.disabled_by_tone = disabled;
+  metrics.converged = metrics.erle_db >= 20.0f;
+  metrics.nlp_state = !config.nlp       ? NlpState::off
+                      : nlp_suppressing ? NlpState::suppressing
+                                        : NlpState::passing;
+}
+
+}  // namespace ivrd::dsp::detail

@@ -1,0 +1,139 @@
+#pragma once
+// Internal: the echo canceller's state and its per-sample and per-frame
+// steps. ivrd/dsp/echo_canceller.hpp describes the design; docs/echo.md
+// explains it with measurements.
+//
+// Two filters model the echo path over the tail, in partitions of kFrame taps:
+//   - The background learns it sample by sample in a time-domain window
+//     (window_taps, oldest tap first): the whole tail until it converges,
+//     then only the partitions that hold the echo (the rest is dropped; it
+//     held less than -35 dB of the path). Proportionate NLMS, on whitened
+//     signals while the window spans the whole tail.
+//   - The foreground makes the output. It holds the spectra of the
+//     background's partitions as last copied (zero elsewhere), applies
+//     partitions 1.. a frame ahead in the frequency domain and partition 0
+//     sample by sample, so the output has no delay.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "ivrd/dsp/echo_canceller.hpp"
+
+#include "echo/aligned_buffer.hpp"
+#include "echo/comfort_noise.hpp"
+#include "echo/frame_fft.hpp"
+#include "echo/geigel.hpp"
+#include "echo/line_filters.hpp"
+#include "echo/tone_disabler.hpp"
+#include "echo/whitening.hpp"
+#include "kernels/echo_kernels.hpp"
+
+namespace ivrd::dsp::detail {
+
+struct EchoCancellerState {
+  EchoCancellerState(const EchoCancellerConfig& cfg, Isa chosen_isa);
+  void reset() noexcept;
+  // One sample; returns the output and tells whether the tone disabler holds.
+  float process_sample(int16_t tx, int16_t rx, bool& disabled) noexcept;
+
+  // Frame end, in the order it runs.
+  void end_frame() noexcept;
+  void adapt_window_shape() noexcept;
+  void two_path(bool far_active, bool double_talk) noexcept;
+  void compute_foreground_tail() noexcept;
+  void update_levels(bool far_active, bool disabled) noexcept;
+  void update_delay() noexcept;
+
+  // The background's window.
+  void set_window(int start, int size) noexcept;
+  void update_window_gains() noexcept;
+  void rewhiten_window_span() noexcept;
+  float* window_partition(int p) noexcept;  // taps of partition p, reversed
+  bool in_window(int p) const noexcept {
+    return p >= window_start && p < window_start + window_size;
+  }
+
+  void copy_background_to_foreground() noexcept;
+  void copy_foreground_to_background() noexcept;
+  float nlp(float e, float y) noexcept;
+
+  float* spectrum_re(echo::AlignedBuffer& b, int p) noexcept {
+    return b.data() + static_cast<std::size_t>(p) * 2 * echo::kPaddedBins;
+  }
+  float* spectrum_im(echo::AlignedBuffer& b, int p) noexcept {
+    return spectrum_re(b, p) + echo::kPaddedBins;
+  }
+  int older(int frames_back) const noexcept {
+    return (head + partitions - frames_back) % partitions;
+  }
+
+  EchoCancellerConfig config;
+  Isa isa;
+  const kernels::EchoKernels* k;
+  echo::FrameFft fft;
+  int partitions;
+  std::size_t taps;
+
+  echo::DcBlocker tx_dc, rx_dc;
+  echo::HighPass tx_high_pass, rx_high_pass;
+  echo::ToneDisabler tone;
+  echo::ComfortNoise comfort;
+  echo::Whitening whitening;
+  echo::GeigelDetector geigel;
+
+  // The reference over the whole tail, plain (x_line) and whitened (u_line),
+  // oldest first; x_pos indexes the newest sample.
+  echo::AlignedBuffer x_line, u_line;
+  std::size_t x_pos = 0;
+  // The current frame.
+  echo::AlignedBuffer near_frame{echo::kFrame}, error_frame{echo::kFrame};
+  echo::AlignedBuffer estimate_frame{echo::kFrame}, background_error{echo::kFrame};
+  int position = 0;
+  // rx before whitening, for the whitened target.
+  float near_history[echo::Whitening::kOrder] = {};
+
+  // Background window.
+  int window_start = 0, window_size = 0;
+  echo::AlignedBuffer window_taps, window_gain, window_scratch;
+  float window_step = 0.0f;  // the next update's factor
+  float window_regularisation = 0.0f;
+  int lost_frames = 0;
+  float far_track = 0.0f, far_slow = 0.0f;
+  std::vector<float> partition_energy;
+
+  // Foreground.
+  echo::AlignedBuffer x_spectra, foreground;
+  std::vector<char> foreground_used;                   // partitions with non-zero spectra
+  echo::AlignedBuffer foreground_first{echo::kFrame};  // partition 0, reversed
+  echo::AlignedBuffer foreground_tail{echo::kFrame};   // partitions 1.., this frame
+  int head = 0;                                        // newest reference spectrum
+  echo::AlignedBuffer sum_re{echo::kPaddedBins}, sum_im{echo::kPaddedBins};
+  echo::AlignedBuffer scratch{echo::kFftSize};
+
+  // Frame energies and their smoothed values.
+  float far_energy = 0.0f, near_energy = 0.0f, fg_energy = 0.0f, bg_energy = 0.0f;
+  float estimate_energy = 0.0f;
+  float smooth_foreground = 0.0f, smooth_background = 0.0f, smooth_near = 0.0f;
+  float background_erle_db = 0.0f;
+  int better_frames = 0, worse_frames = 0;
+  bool foreground_set = false;
+
+  // Levels (mean squares) and decisions.
+  float far_active_power = 0.0f;
+  float background_power = 0.0f;
+  bool background_known = false;
+  float erle_linear = 1.0f;  // 10^(erle_db/10)
+  float erle_near_sum = 0.0f, erle_error_sum = 0.0f;
+  float far_smooth = 0.0f, near_smooth = 0.0f, echo_smooth = 0.0f, error_smooth = 0.0f;
+  int frames = 0;
+
+  // NLP, per sample.
+  float nlp_echo = 0.0f, nlp_error = 0.0f, nlp_gain = 1.0f;
+  int nlp_hangover = 0;
+  bool nlp_suppressing = false;
+
+  EchoCancellerMetrics metrics;
+};
+
+}  // namespace ivrd::dsp::detail
