@@ -9,17 +9,6 @@
 #include "echo/canceller_state.hpp"
 
 namespace ivrd::dsp {
-namespace {
-
-int16_t saturate(float x) noexcept {
-  const float rounded = std::nearbyint(x);
-  if (rounded >= 32767.0f) return 32767;
-  if (rounded <= -32768.0f) return -32768;
-  return static_cast<int16_t>(rounded);
-}
-
-}  // namespace
-
 std::optional<std::string> EchoCancellerConfig::validate() const {
   if (tail_ms < 16 || tail_ms > 256) {
     return "tail_ms: " + std::to_string(tail_ms) + " is outside 16..256 ms";
@@ -93,12 +82,12 @@ void EchoCanceller::process(std::span<const int16_t> tx_reference,
                             std::span<int16_t> rx_in_out) noexcept {
   const FlushSubnormals flush;
   detail::EchoCancellerState& s = *state_;
-  const size_t n = std::min(tx_reference.size(), rx_in_out.size());
-  for (size_t i = 0; i < n; ++i) {
-    bool disabled = false;
-    const int16_t rx = rx_in_out[i];
-    const float out = s.process_sample(tx_reference[i], rx, disabled);
-    rx_in_out[i] = disabled ? rx : saturate(out);
+  const std::size_t n = std::min(tx_reference.size(), rx_in_out.size());
+  for (std::size_t done = 0; done < n;) {
+    const std::size_t room = echo::kFrame - static_cast<std::size_t>(s.position);
+    const std::size_t count = std::min(room, n - done);
+    s.process_block(tx_reference.data() + done, rx_in_out.data() + done, count);
+    done += count;
   }
   s.metrics.samples += n;
 }

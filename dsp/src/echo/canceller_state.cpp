@@ -26,16 +26,22 @@ constexpr float kWindowMix = 0.5f;
 // so a sudden onset after a pause does not take an outsized step.
 constexpr float kWindowLongTermShare = 0.3f;
 // Once the foreground and the background cancel 15 dB, the window narrows to
-// the fewest partitions (at most 4, 32 ms) holding all but -35 dB of the echo
-// path's energy. It widens to the whole tail again when the background's
-// ERLE falls 12 dB below the established figure (or under 6 dB) for 100 ms:
-// the echo path has changed.
-constexpr int kNarrowPartitions = 4;
+// the span of taps (in steps of 16, at most 32 ms) outside which every 16
+// taps hold less than -45 dB of the strongest 16 (and all of it together less
+// than -25 dB of the path). It widens to the whole tail again when the
+// background's ERLE falls 12 dB below the established figure (or under 6 dB)
+// for 100 ms: the echo path has changed.
+constexpr std::size_t kNarrowGranule = 16;
+constexpr std::size_t kNarrowMaxTaps = 256;
 constexpr float kNarrowAfterErleDb = 15.0f;
-constexpr float kNarrowEnergyShare = 0.9997f;
+constexpr float kNarrowEnergyShare = 0.997f;
+constexpr float kTrimBelowPeak = 3e-5f;  // -45 dB
 constexpr float kWidenBelowErleDb = 6.0f;
 constexpr float kWidenDropDb = 12.0f;
 constexpr int kWidenFrames = 12;
+// The whole-tail window adapts this long (while the far end talks) before it
+// may narrow, so that its picture of the echo path has settled.
+constexpr int kSettleFrames = 64;
 
 // Two-path control, on frame energies smoothed over ~3 frames: the
 // foreground takes the background when it is 1.5 dB better for two frames,
@@ -85,6 +91,13 @@ float to_dbm0(double mean_square) {
 
 float db(double ratio) { return static_cast<float>(10.0 * std::log10(std::max(ratio, 1e-12))); }
 
+int16_t saturate(float x) noexcept {
+  const float rounded = std::nearbyint(x);
+  if (rounded >= 32767.0f) return 32767;
+  if (rounded <= -32768.0f) return -32768;
+  return static_cast<int16_t>(rounded);
+}
+
 }  // namespace
 
 EchoCancellerState::EchoCancellerState(const EchoCancellerConfig& cfg, Isa chosen_isa)
@@ -102,7 +115,7 @@ EchoCancellerState::EchoCancellerState(const EchoCancellerConfig& cfg, Isa chose
       window_taps(taps),
       window_gain(taps),
       window_scratch(taps),
-      partition_energy(static_cast<std::size_t>(partitions), 0.0f),
+      granule_energy(taps / kNarrowGranule, 0.0f),
       x_spectra(static_cast<std::size_t>(partitions) * 2 * kPaddedBins),
       foreground(static_cast<std::size_t>(partitions) * 2 * kPaddedBins),
       foreground_used(static_cast<std::size_t>(partitions), 0) {
@@ -127,16 +140,16 @@ void EchoCancellerState::reset() noexcept {
     b->clear();
   }
   std::fill(std::begin(near_history), std::end(near_history), 0.0f);
-  std::fill(partition_energy.begin(), partition_energy.end(), 0.0f);
   std::fill(foreground_used.begin(), foreground_used.end(), 0);
   x_pos = taps + kHistory;
   position = 0;
   // The window starts over the whole tail: whitened proportionate NLMS finds
   // an echo anywhere in it quickly.
   window_start = 0;
-  window_size = partitions;
+  window_end = taps;
   update_window_gains();
-  window_step = 0.0f;
+  window_step = window_step_next = 0.0f;
+  frames_in_shape = 0;
   lost_frames = 0;
   far_track = far_slow = 0.0f;
   head = 0;
@@ -159,64 +172,80 @@ void EchoCancellerState::reset() noexcept {
   metrics.nlp_state = config.nlp ? NlpState::passing : NlpState::off;
 }
 
-float EchoCancellerState::process_sample(int16_t tx, int16_t rx, bool& disabled) noexcept {
-  disabled = tone.push(tx, rx);
-  const float x = tx_high_pass.step(tx_dc.step(static_cast<float>(tx)));
-  const float d = rx_high_pass.step(rx_dc.step(static_cast<float>(rx)));
-  if (x_pos + 1 == x_line.size()) {
-    const std::size_t keep = taps + kHistory + 1;
-    std::memmove(x_line.data(), x_line.data() + x_line.size() - keep, keep * sizeof(float));
-    std::memmove(u_line.data(), u_line.data() + u_line.size() - keep, keep * sizeof(float));
-    x_pos = keep - 1;
+void EchoCancellerState::process_block(const int16_t* tx, int16_t* rx, std::size_t n) noexcept {
+  const auto start = static_cast<std::size_t>(position);
+  bool disabled[kFrame];
+
+  // The reference and rx through the line filters, into the histories.
+  for (std::size_t i = 0; i < n; ++i) {
+    disabled[i] = tone.push(tx[i], rx[i]);
+    const float x = tx_high_pass.step(tx_dc.step(static_cast<float>(tx[i])));
+    near_frame[start + i] = rx_high_pass.step(rx_dc.step(static_cast<float>(rx[i])));
+    if (x_pos + 1 == x_line.size()) {
+      const std::size_t keep = taps + kHistory + kFrame;
+      std::memmove(x_line.data(), x_line.data() + x_line.size() - keep, keep * sizeof(float));
+      std::memmove(u_line.data(), u_line.data() + u_line.size() - keep, keep * sizeof(float));
+      x_pos = keep - 1;
+    }
+    ++x_pos;
+    x_line[x_pos] = x;
+    u_line[x_pos] = whitening.active() ? whitening.filter(x_line.data() + x_pos) : x;
   }
-  ++x_pos;
-  x_line[x_pos] = x;
-  const float u = whitening.active() ? whitening.filter(x_line.data() + x_pos) : x;
-  u_line[x_pos] = u;
-  const auto pos = static_cast<std::size_t>(position);
-  near_frame[pos] = d;
+  const std::size_t first = x_pos + 1 - n;  // x_line index of the block's first sample
 
-  // Foreground: the output.
-  const float* first_taps = x_line.data() + x_pos + 1 - kFrame;
-  const float y = foreground_tail[pos] + k->dot(foreground_first.data(), first_taps, kFrame);
-  const float e = d - y;
-  error_frame[pos] = e;
-  estimate_frame[pos] = y;
-
-  // Background: one adaptation step of the window, then its output.
-  const std::size_t length = static_cast<std::size_t>(window_size) * kFrame;
-  const std::size_t oldest = x_pos + 1 - static_cast<std::size_t>(window_start) * kFrame - length;
-  const float* x_now = x_line.data() + oldest;
-  float y_background = 0.0f, q = 0.0f, e_update = 0.0f;
-  if (whitening.active()) {
-    const float* u_now = u_line.data() + oldest;
-    float y_white = 0.0f;
-    k->window_adapt(window_taps.data(), window_gain.data(), u_now - 1, u_now, x_now, window_step,
-                    length, &y_background, &y_white, &q);
-    e_update = whitening.filter(d, near_history) - y_white;
-  } else {
-    k->window_adapt_plain(window_taps.data(), window_gain.data(), x_now - 1, x_now, window_step,
-                          length, &y_background, &q);
-    e_update = d - y_background;
+  // Foreground: partition 0 over the whole block at once, plus the tail
+  // computed a frame ahead.
+  k->fir_block(foreground_first.data(), x_line.data() + first + 1 - kFrame,
+               estimate_frame.data() + start, n, kFrame);
+  for (std::size_t i = start; i < start + n; ++i) {
+    estimate_frame[i] += foreground_tail[i];
+    error_frame[i] = near_frame[i] - estimate_frame[i];
   }
-  for (std::size_t i = kHistory - 1; i > 0; --i) near_history[i] = near_history[i - 1];
-  near_history[0] = d;
-  background_error[pos] = d - y_background;
 
-  far_track += (1.0f / 64.0f) * (x * x - far_track);
-  far_slow += (1.0f / 1024.0f) * (u * u - far_slow);
-  const bool adapt = far_track > far_active_power && !disabled;
-  const float normaliser =
-      q + static_cast<float>(length) * (kWindowLongTermShare * far_slow + window_regularisation);
-  const float mu = window_size == partitions ? kWindowStep : kNarrowWindowStep;
-  window_step = adapt ? mu * e_update / normaliser : 0.0f;
+  // Background: the window adapts sample by sample; then the NLP.
+  const std::size_t length = window_length();
+  const std::size_t reach = window_end;
+  const float mu = window_is_whole_tail() ? kWindowStep : kNarrowWindowStep;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t now = first + i;
+    const float d = near_frame[start + i];
+    const float* x_now = x_line.data() + now + 1 - reach;
+    float y_background = 0.0f, q = 0.0f, e_update = 0.0f;
+    if (whitening.active()) {
+      const float* u_now = u_line.data() + now + 1 - reach;
+      float y_white = 0.0f;
+      k->window_adapt(window_taps.data(), window_gain.data(), u_now - 2, u_now, x_now, window_step,
+                      length, &y_background, &y_white, &q);
+      e_update = whitening.filter(d, near_history) - y_white;
+    } else {
+      k->window_adapt_plain(window_taps.data(), window_gain.data(), x_now - 2, x_now, window_step,
+                            length, &y_background, &q);
+      e_update = d - y_background;
+    }
+    for (std::size_t h = kHistory - 1; h > 0; --h) near_history[h] = near_history[h - 1];
+    near_history[0] = d;
+    background_error[start + i] = d - y_background;
 
-  const float out = nlp(e, y);
-  if (++position == static_cast<int>(kFrame)) {
+    const float x = x_line[now], u = u_line[now];
+    far_track += (1.0f / 64.0f) * (x * x - far_track);
+    far_slow += (1.0f / 1024.0f) * (u * u - far_slow);
+    const bool adapt = far_track > far_active_power && !disabled[i];
+    const float normaliser =
+        q + static_cast<float>(length) * (kWindowLongTermShare * far_slow + window_regularisation);
+    // The update lags two samples (the step from sample n - 2 is applied at
+    // n): the next sample's filtering need not wait for this division, so
+    // two samples' work overlaps in the CPU. Convergence does not notice.
+    window_step = window_step_next;
+    window_step_next = adapt ? mu * e_update / normaliser : 0.0f;
+
+    const float out = nlp(error_frame[start + i], estimate_frame[start + i]);
+    if (!disabled[i]) rx[i] = saturate(out);
+  }
+  position += static_cast<int>(n);
+  if (position == static_cast<int>(kFrame)) {
     end_frame();
     position = 0;
   }
-  return out;
 }
 
 float EchoCancellerState::nlp(float e, float y) noexcept {
@@ -240,12 +269,14 @@ float EchoCancellerState::nlp(float e, float y) noexcept {
   return nlp_gain * e + (1.0f - nlp_gain) * noise;
 }
 
-float* EchoCancellerState::window_partition(int p) noexcept {
-  return window_taps.data() + static_cast<std::size_t>(window_start + window_size - 1 - p) * kFrame;
+void EchoCancellerState::window_to_natural(float* natural) const noexcept {
+  std::memset(natural, 0, taps * sizeof(float));
+  const std::size_t n = window_length();
+  for (std::size_t i = 0; i < n; ++i) natural[window_end - 1 - i] = window_taps[i];
 }
 
 void EchoCancellerState::update_window_gains() noexcept {
-  const std::size_t n = static_cast<std::size_t>(window_size) * kFrame;
+  const std::size_t n = window_length();
   float l1 = 0.0f;
   for (std::size_t i = 0; i < n; ++i) l1 += std::fabs(window_taps[i]);
   if (l1 <= 0.0f) {
@@ -263,59 +294,70 @@ void EchoCancellerState::update_window_gains() noexcept {
 void EchoCancellerState::rewhiten_window_span() noexcept {
   // The update needs the reference over the window whitened by the same
   // predictor as its target, so a new predictor re-whitens the span.
-  const std::size_t span = static_cast<std::size_t>(window_start + window_size) * kFrame + 1;
+  const std::size_t span = window_end + 2;  // the update reads two samples back
   for (std::size_t i = x_pos + 1 - span; i <= x_pos; ++i) {
     u_line[i] = whitening.filter(x_line.data() + i);
   }
 }
 
-void EchoCancellerState::set_window(int start, int size) noexcept {
-  if (start == window_start && size == window_size) return;
-  // Through natural order: partitions leaving the window are dropped (they
-  // hold next to nothing when it narrows), partitions entering start empty.
-  window_scratch.clear();
-  for (int p = window_start; p < window_start + window_size; ++p) {
-    std::memcpy(window_scratch.data() + static_cast<std::size_t>(p) * kFrame, window_partition(p),
-                kFrame * sizeof(float));
-  }
+void EchoCancellerState::set_window(std::size_t start, std::size_t end) noexcept {
+  if (start == window_start && end == window_end) return;
+  // Through natural order: taps leaving the window are dropped (they hold
+  // next to nothing when it narrows), taps entering start at zero.
+  window_to_natural(window_scratch.data());
   window_taps.clear();
   window_start = start;
-  window_size = size;
-  for (int p = start; p < start + size; ++p) {
-    std::memcpy(window_partition(p), window_scratch.data() + static_cast<std::size_t>(p) * kFrame,
-                kFrame * sizeof(float));
+  window_end = end;
+  for (std::size_t i = 0; i < window_length(); ++i) {
+    window_taps[i] = window_scratch[window_end - 1 - i];
   }
-  window_step = 0.0f;
+  window_step = window_step_next = 0.0f;
+  frames_in_shape = 0;
   update_window_gains();
-  if (size < partitions) whitening.disable();
+  if (!window_is_whole_tail()) whitening.disable();
 }
 
 void EchoCancellerState::adapt_window_shape() noexcept {
-  for (int p = 0; p < partitions; ++p) {
-    float energy = 0.0f;
-    if (in_window(p)) {
-      const float* part = window_partition(p);
-      for (std::size_t j = 0; j < kFrame; ++j) energy += part[j] * part[j];
-    }
-    partition_energy[static_cast<std::size_t>(p)] = energy;
-  }
-  if (window_size == partitions) {
-    if (partitions <= kNarrowPartitions || metrics.erle_db < kNarrowAfterErleDb ||
-        background_erle_db < kNarrowAfterErleDb) {
+  ++frames_in_shape;
+  if (window_is_whole_tail()) {
+    if (metrics.erle_db < kNarrowAfterErleDb || background_erle_db < kNarrowAfterErleDb ||
+        frames_in_shape < kSettleFrames) {
       return;
     }
+    // Trim from both ends, 16 taps at a time, while what is trimmed holds
+    // no more than the allowed share of the path's energy.
+    const std::size_t granules = taps / kNarrowGranule;
+    std::vector<float>& energy = granule_energy;
     float total = 0.0f;
-    for (float energy : partition_energy) total += energy;
-    if (total <= 0.0f) return;
-    for (int width = 1; width <= kNarrowPartitions; ++width) {
-      for (int a = 0; a + width <= partitions; ++a) {
-        float energy = 0.0f;
-        for (int q = 0; q < width; ++q) energy += partition_energy[static_cast<std::size_t>(a + q)];
-        if (energy >= kNarrowEnergyShare * total) {
-          set_window(a, width);
-          return;
-        }
+    for (std::size_t g = 0; g < granules; ++g) {
+      float sum = 0.0f;
+      for (std::size_t j = 0; j < kNarrowGranule; ++j) {
+        const float tap = window_taps[g * kNarrowGranule + j];
+        sum += tap * tap;
       }
+      // window_taps is reversed: granule g covers taps from the end.
+      energy[granules - 1 - g] = sum;
+      total += sum;
+    }
+    if (total <= 0.0f) return;
+    // A granule at the ends goes when it is far below the strongest (the
+    // adaptation's noise, not echo), as long as all that goes stays small.
+    const float peak = *std::max_element(energy.begin(), energy.begin() + granules);
+    float allowance = (1.0f - kNarrowEnergyShare) * total;
+    std::size_t first = 0, last = granules;  // [first, last) kept
+    while (first + 1 < last) {
+      const bool trim_front = energy[first] <= energy[last - 1];
+      const float cost = trim_front ? energy[first] : energy[last - 1];
+      if (cost > kTrimBelowPeak * peak || cost > allowance) break;
+      allowance -= cost;
+      if (trim_front) {
+        ++first;
+      } else {
+        --last;
+      }
+    }
+    if ((last - first) * kNarrowGranule <= kNarrowMaxTaps) {
+      set_window(first * kNarrowGranule, last * kNarrowGranule);
     }
     return;
   }
@@ -324,16 +366,18 @@ void EchoCancellerState::adapt_window_shape() noexcept {
   lost_frames = lost ? lost_frames + 1 : 0;
   if (lost_frames >= kWidenFrames) {
     lost_frames = 0;
-    set_window(0, partitions);
+    set_window(0, taps);
   }
 }
 
 void EchoCancellerState::copy_background_to_foreground() noexcept {
+  window_to_natural(window_scratch.data());
   for (int p = 0; p < partitions; ++p) {
     const auto index = static_cast<std::size_t>(p);
-    if (in_window(p)) {
-      const float* part = window_partition(p);
-      for (std::size_t j = 0; j < kFrame; ++j) scratch[j] = part[kFrame - 1 - j];
+    const std::size_t begin = index * kFrame;
+    const bool overlaps = begin < window_end && begin + kFrame > window_start;
+    if (overlaps) {
+      std::memcpy(scratch.data(), window_scratch.data() + begin, kFrame * sizeof(float));
       std::memset(scratch.data() + kFrame, 0, kFrame * sizeof(float));
       fft.forward(scratch.data(), spectrum_re(foreground, p), spectrum_im(foreground, p));
       foreground_used[index] = 1;
@@ -342,29 +386,28 @@ void EchoCancellerState::copy_background_to_foreground() noexcept {
       foreground_used[index] = 0;
     }
   }
-  if (in_window(0)) {
-    std::memcpy(foreground_first.data(), window_partition(0), kFrame * sizeof(float));
-  } else {
-    foreground_first.clear();
-  }
+  for (std::size_t i = 0; i < kFrame; ++i) foreground_first[i] = window_scratch[kFrame - 1 - i];
   foreground_set = true;
   ++metrics.filter_updates;
 }
 
 void EchoCancellerState::copy_foreground_to_background() noexcept {
+  // The foreground's taps in natural order, then the window's span of them.
+  float* natural = window_scratch.data();
   const float scale = 1.0f / static_cast<float>(kFftSize);
-  for (int p = window_start; p < window_start + window_size; ++p) {
-    float* part = window_partition(p);
+  for (int p = 0; p < partitions; ++p) {
+    float* part = natural + static_cast<std::size_t>(p) * kFrame;
     if (p == 0) {
-      std::memcpy(part, foreground_first.data(), kFrame * sizeof(float));
+      for (std::size_t j = 0; j < kFrame; ++j) part[j] = foreground_first[kFrame - 1 - j];
     } else if (foreground_used[static_cast<std::size_t>(p)] != 0) {
       fft.inverse(spectrum_re(foreground, p), spectrum_im(foreground, p), scratch.data());
-      for (std::size_t j = 0; j < kFrame; ++j) part[kFrame - 1 - j] = scratch[j] * scale;
+      for (std::size_t j = 0; j < kFrame; ++j) part[j] = scratch[j] * scale;
     } else {
       std::memset(part, 0, kFrame * sizeof(float));
     }
   }
-  window_step = 0.0f;
+  for (std::size_t i = 0; i < window_length(); ++i) window_taps[i] = natural[window_end - 1 - i];
+  window_step = window_step_next = 0.0f;
   update_window_gains();
 }
 
@@ -394,15 +437,13 @@ void EchoCancellerState::compute_foreground_tail() noexcept {
 }
 
 void EchoCancellerState::update_delay() noexcept {
-  const std::size_t n = static_cast<std::size_t>(window_size) * kFrame;
+  const std::size_t n = window_length();
   std::size_t strongest = 0;
   for (std::size_t i = 1; i < n; ++i) {
     if (std::fabs(window_taps[i]) > std::fabs(window_taps[strongest])) strongest = i;
   }
   if (window_taps[strongest] == 0.0f) return;
-  // Reversed: index 0 is the window's last tap.
-  const std::size_t tap = static_cast<std::size_t>(window_start) * kFrame + n - 1 - strongest;
-  metrics.echo_delay_ms = static_cast<float>(tap) / 8.0f;
+  metrics.echo_delay_ms = static_cast<float>(window_end - 1 - strongest) / 8.0f;
 }
 
 void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
@@ -455,7 +496,7 @@ void EchoCancellerState::end_frame() noexcept {
   smooth_near = 0.5f * smooth_near + 0.5f * near_energy;
   background_erle_db = db(smooth_near / std::max(smooth_background, 1e-3f));
 
-  if (far_active && window_size == partitions) {
+  if (far_active && window_is_whole_tail()) {
     whitening.fit(x_line.data() + x_pos, echo::Whitening::kSpan);
     if (whitening.active()) rewhiten_window_span();
   }

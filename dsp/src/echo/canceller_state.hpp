@@ -6,9 +6,9 @@
 // Two filters model the echo path over the tail, in partitions of kFrame taps:
 //   - The background learns it sample by sample in a time-domain window
 //     (window_taps, oldest tap first): the whole tail until it converges,
-//     then only the partitions that hold the echo (the rest is dropped; it
-//     held less than -35 dB of the path). Proportionate NLMS, on whitened
-//     signals while the window spans the whole tail.
+//     then only the taps that hold the echo, in steps of 16 (the rest is
+//     dropped; it held less than -35 dB of the path). Proportionate NLMS,
+//     on whitened signals while the window spans the whole tail.
 //   - The foreground makes the output. It holds the spectra of the
 //     background's partitions as last copied (zero elsewhere), applies
 //     partitions 1.. a frame ahead in the frequency domain and partition 0
@@ -34,8 +34,9 @@ namespace ivrd::dsp::detail {
 struct EchoCancellerState {
   EchoCancellerState(const EchoCancellerConfig& cfg, Isa chosen_isa);
   void reset() noexcept;
-  // One sample; returns the output and tells whether the tone disabler holds.
-  float process_sample(int16_t tx, int16_t rx, bool& disabled) noexcept;
+  // Up to the end of the current frame (n <= kFrame - position): rx is
+  // replaced by the output.
+  void process_block(const int16_t* tx, int16_t* rx, std::size_t n) noexcept;
 
   // Frame end, in the order it runs.
   void end_frame() noexcept;
@@ -45,14 +46,15 @@ struct EchoCancellerState {
   void update_levels(bool far_active, bool disabled) noexcept;
   void update_delay() noexcept;
 
-  // The background's window.
-  void set_window(int start, int size) noexcept;
+  // The background's window: taps [window_start, window_end) of the echo
+  // path, stored reversed (window_taps[0] is tap window_end - 1).
+  void set_window(std::size_t start, std::size_t end) noexcept;
   void update_window_gains() noexcept;
   void rewhiten_window_span() noexcept;
-  float* window_partition(int p) noexcept;  // taps of partition p, reversed
-  bool in_window(int p) const noexcept {
-    return p >= window_start && p < window_start + window_size;
-  }
+  bool window_is_whole_tail() const noexcept { return window_start == 0 && window_end == taps; }
+  std::size_t window_length() const noexcept { return window_end - window_start; }
+  // The background's taps in natural order (zero outside the window).
+  void window_to_natural(float* natural) const noexcept;
 
   void copy_background_to_foreground() noexcept;
   void copy_foreground_to_background() noexcept;
@@ -94,13 +96,15 @@ struct EchoCancellerState {
   float near_history[echo::Whitening::kOrder] = {};
 
   // Background window.
-  int window_start = 0, window_size = 0;
+  std::size_t window_start = 0, window_end = 0;
   echo::AlignedBuffer window_taps, window_gain, window_scratch;
-  float window_step = 0.0f;  // the next update's factor
+  float window_step = 0.0f;       // the update's factor for the next sample
+  float window_step_next = 0.0f;  // and for the one after
   float window_regularisation = 0.0f;
   int lost_frames = 0;
+  int frames_in_shape = 0;  // far-end frames since the window last changed
   float far_track = 0.0f, far_slow = 0.0f;
-  std::vector<float> partition_energy;
+  std::vector<float> granule_energy;  // scratch for narrowing
 
   // Foreground.
   echo::AlignedBuffer x_spectra, foreground;

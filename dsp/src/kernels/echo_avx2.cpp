@@ -22,31 +22,6 @@ void spectral_mac(float* y_re, float* y_im, const float* w_re, const float* w_im
   }
 }
 
-void spectral_adapt(float* w_re, float* w_im, const float* x_re, const float* x_im,
-                    const float* e_re, const float* e_im, const float* step, float gain,
-                    size_t n) noexcept {
-  const __m256 g = _mm256_set1_ps(gain);
-  for (size_t k = 0; k < n; k += 8) {
-    const __m256 s = _mm256_mul_ps(g, _mm256_load_ps(step + k));
-    const __m256 xr = _mm256_load_ps(x_re + k), xi = _mm256_load_ps(x_im + k);
-    const __m256 er = _mm256_load_ps(e_re + k), ei = _mm256_load_ps(e_im + k);
-    const __m256 gr = _mm256_add_ps(_mm256_mul_ps(xr, er), _mm256_mul_ps(xi, ei));
-    const __m256 gi = _mm256_sub_ps(_mm256_mul_ps(xr, ei), _mm256_mul_ps(xi, er));
-    _mm256_store_ps(w_re + k, _mm256_add_ps(_mm256_load_ps(w_re + k), _mm256_mul_ps(s, gr)));
-    _mm256_store_ps(w_im + k, _mm256_add_ps(_mm256_load_ps(w_im + k), _mm256_mul_ps(s, gi)));
-  }
-}
-
-void spectral_power_acc(float* acc, const float* x_re, const float* x_im, float gain,
-                        size_t n) noexcept {
-  const __m256 g = _mm256_set1_ps(gain);
-  for (size_t k = 0; k < n; k += 8) {
-    const __m256 xr = _mm256_load_ps(x_re + k), xi = _mm256_load_ps(x_im + k);
-    const __m256 power = _mm256_add_ps(_mm256_mul_ps(xr, xr), _mm256_mul_ps(xi, xi));
-    _mm256_store_ps(acc + k, _mm256_add_ps(_mm256_load_ps(acc + k), _mm256_mul_ps(g, power)));
-  }
-}
-
 // lo holds lanes 0-7 of the reference, hi lanes 8-15.
 float reduce(__m256 lo, __m256 hi) noexcept {
   const __m256 half = _mm256_add_ps(lo, hi);
@@ -56,24 +31,37 @@ float reduce(__m256 lo, __m256 hi) noexcept {
   return _mm_cvtss_f32(last);
 }
 
-float spectral_energy(const float* re, const float* im, size_t n) noexcept {
-  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-  for (size_t k = 0; k < n; k += kEchoLanes) {
-    const __m256 r0 = _mm256_load_ps(re + k), i0 = _mm256_load_ps(im + k);
-    const __m256 r1 = _mm256_load_ps(re + k + 8), i1 = _mm256_load_ps(im + k + 8);
-    lo = _mm256_add_ps(lo, _mm256_add_ps(_mm256_mul_ps(r0, r0), _mm256_mul_ps(i0, i0)));
-    hi = _mm256_add_ps(hi, _mm256_add_ps(_mm256_mul_ps(r1, r1), _mm256_mul_ps(i1, i1)));
+void fir_block(const float* w, const float* x, float* y, size_t count, size_t taps) noexcept {
+  // Four output vectors at a time keep four independent chains of adds in
+  // flight; each output's sum still runs in order of t, like the reference.
+  size_t i = 0;
+  for (; i + 4 * 8 <= count; i += 4 * 8) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
+           a3 = _mm256_setzero_ps();
+    for (size_t t = 0; t < taps; ++t) {
+      const __m256 c = _mm256_set1_ps(w[t]);
+      const float* p = x + i + t;
+      a0 = _mm256_add_ps(a0, _mm256_mul_ps(c, _mm256_loadu_ps(p)));
+      a1 = _mm256_add_ps(a1, _mm256_mul_ps(c, _mm256_loadu_ps(p + 8)));
+      a2 = _mm256_add_ps(a2, _mm256_mul_ps(c, _mm256_loadu_ps(p + 2 * 8)));
+      a3 = _mm256_add_ps(a3, _mm256_mul_ps(c, _mm256_loadu_ps(p + 3 * 8)));
+    }
+    _mm256_storeu_ps(y + i, a0);
+    _mm256_storeu_ps(y + i + 8, a1);
+    _mm256_storeu_ps(y + i + 2 * 8, a2);
+    _mm256_storeu_ps(y + i + 3 * 8, a3);
   }
-  return reduce(lo, hi);
-}
-
-float dot(const float* w, const float* x, size_t n) noexcept {
-  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    lo = _mm256_add_ps(lo, _mm256_mul_ps(_mm256_load_ps(w + i), _mm256_loadu_ps(x + i)));
-    hi = _mm256_add_ps(hi, _mm256_mul_ps(_mm256_load_ps(w + i + 8), _mm256_loadu_ps(x + i + 8)));
+  for (; i + 8 <= count; i += 8) {
+    __m256 a = _mm256_setzero_ps();
+    for (size_t t = 0; t < taps; ++t)
+      a = _mm256_add_ps(a, _mm256_mul_ps(_mm256_set1_ps(w[t]), _mm256_loadu_ps(x + i + t)));
+    _mm256_storeu_ps(y + i, a);
   }
-  return reduce(lo, hi);
+  for (; i < count; ++i) {
+    float sum = 0.0f;
+    for (size_t t = 0; t < taps; ++t) sum = sum + w[t] * x[i + t];
+    y[i] = sum;
+  }
 }
 
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
@@ -124,8 +112,6 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
 
 }  // namespace
 
-const EchoKernels kEchoKernelsAvx2{
-    spectral_mac, spectral_adapt, spectral_power_acc, spectral_energy,
-    dot,          window_adapt,   window_adapt_plain};
+const EchoKernels kEchoKernelsAvx2{spectral_mac, fir_block, window_adapt, window_adapt_plain};
 
 }  // namespace ivrd::dsp::kernels

@@ -22,31 +22,6 @@ void spectral_mac(float* y_re, float* y_im, const float* w_re, const float* w_im
   }
 }
 
-void spectral_adapt(float* w_re, float* w_im, const float* x_re, const float* x_im,
-                    const float* e_re, const float* e_im, const float* step, float gain,
-                    size_t n) noexcept {
-  const __m512 g = _mm512_set1_ps(gain);
-  for (size_t k = 0; k < n; k += 16) {
-    const __m512 s = _mm512_mul_ps(g, _mm512_load_ps(step + k));
-    const __m512 xr = _mm512_load_ps(x_re + k), xi = _mm512_load_ps(x_im + k);
-    const __m512 er = _mm512_load_ps(e_re + k), ei = _mm512_load_ps(e_im + k);
-    const __m512 gr = _mm512_add_ps(_mm512_mul_ps(xr, er), _mm512_mul_ps(xi, ei));
-    const __m512 gi = _mm512_sub_ps(_mm512_mul_ps(xr, ei), _mm512_mul_ps(xi, er));
-    _mm512_store_ps(w_re + k, _mm512_add_ps(_mm512_load_ps(w_re + k), _mm512_mul_ps(s, gr)));
-    _mm512_store_ps(w_im + k, _mm512_add_ps(_mm512_load_ps(w_im + k), _mm512_mul_ps(s, gi)));
-  }
-}
-
-void spectral_power_acc(float* acc, const float* x_re, const float* x_im, float gain,
-                        size_t n) noexcept {
-  const __m512 g = _mm512_set1_ps(gain);
-  for (size_t k = 0; k < n; k += 16) {
-    const __m512 xr = _mm512_load_ps(x_re + k), xi = _mm512_load_ps(x_im + k);
-    const __m512 power = _mm512_add_ps(_mm512_mul_ps(xr, xr), _mm512_mul_ps(xi, xi));
-    _mm512_store_ps(acc + k, _mm512_add_ps(_mm512_load_ps(acc + k), _mm512_mul_ps(g, power)));
-  }
-}
-
 float reduce(__m512 lanes) noexcept {
   const __m256 half =
       _mm256_add_ps(_mm512_castps512_ps256(lanes),
@@ -57,21 +32,37 @@ float reduce(__m512 lanes) noexcept {
   return _mm_cvtss_f32(last);
 }
 
-float spectral_energy(const float* re, const float* im, size_t n) noexcept {
-  __m512 acc = _mm512_setzero_ps();
-  for (size_t k = 0; k < n; k += 16) {
-    const __m512 r = _mm512_load_ps(re + k), i = _mm512_load_ps(im + k);
-    acc = _mm512_add_ps(acc, _mm512_add_ps(_mm512_mul_ps(r, r), _mm512_mul_ps(i, i)));
+void fir_block(const float* w, const float* x, float* y, size_t count, size_t taps) noexcept {
+  // Four output vectors at a time keep four independent chains of adds in
+  // flight; each output's sum still runs in order of t, like the reference.
+  size_t i = 0;
+  for (; i + 4 * 16 <= count; i += 4 * 16) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),
+           a3 = _mm512_setzero_ps();
+    for (size_t t = 0; t < taps; ++t) {
+      const __m512 c = _mm512_set1_ps(w[t]);
+      const float* p = x + i + t;
+      a0 = _mm512_add_ps(a0, _mm512_mul_ps(c, _mm512_loadu_ps(p)));
+      a1 = _mm512_add_ps(a1, _mm512_mul_ps(c, _mm512_loadu_ps(p + 16)));
+      a2 = _mm512_add_ps(a2, _mm512_mul_ps(c, _mm512_loadu_ps(p + 2 * 16)));
+      a3 = _mm512_add_ps(a3, _mm512_mul_ps(c, _mm512_loadu_ps(p + 3 * 16)));
+    }
+    _mm512_storeu_ps(y + i, a0);
+    _mm512_storeu_ps(y + i + 16, a1);
+    _mm512_storeu_ps(y + i + 2 * 16, a2);
+    _mm512_storeu_ps(y + i + 3 * 16, a3);
   }
-  return reduce(acc);
-}
-
-float dot(const float* w, const float* x, size_t n) noexcept {
-  __m512 acc = _mm512_setzero_ps();
-  for (size_t i = 0; i < n; i += 16) {
-    acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_load_ps(w + i), _mm512_loadu_ps(x + i)));
+  for (; i + 16 <= count; i += 16) {
+    __m512 a = _mm512_setzero_ps();
+    for (size_t t = 0; t < taps; ++t)
+      a = _mm512_add_ps(a, _mm512_mul_ps(_mm512_set1_ps(w[t]), _mm512_loadu_ps(x + i + t)));
+    _mm512_storeu_ps(y + i, a);
   }
-  return reduce(acc);
+  for (; i < count; ++i) {
+    float sum = 0.0f;
+    for (size_t t = 0; t < taps; ++t) sum = sum + w[t] * x[i + t];
+    y[i] = sum;
+  }
 }
 
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
@@ -113,8 +104,6 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
 
 }  // namespace
 
-const EchoKernels kEchoKernelsAvx512{
-    spectral_mac, spectral_adapt, spectral_power_acc, spectral_energy,
-    dot,          window_adapt,   window_adapt_plain};
+const EchoKernels kEchoKernelsAvx512{spectral_mac, fir_block, window_adapt, window_adapt_plain};
 
 }  // namespace ivrd::dsp::kernels

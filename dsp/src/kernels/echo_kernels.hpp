@@ -21,17 +21,10 @@ struct EchoKernels {
   // y += w * x, per bin.
   void (*spectral_mac)(float* y_re, float* y_im, const float* w_re, const float* w_im,
                        const float* x_re, const float* x_im, std::size_t n) noexcept;
-  // w += (gain * step[k]) * conj(x) * e, per bin.
-  void (*spectral_adapt)(float* w_re, float* w_im, const float* x_re, const float* x_im,
-                         const float* e_re, const float* e_im, const float* step, float gain,
-                         std::size_t n) noexcept;
-  // acc += gain * |x|^2, per bin.
-  void (*spectral_power_acc)(float* acc, const float* x_re, const float* x_im, float gain,
-                             std::size_t n) noexcept;
-  // Sum over bins of |x|^2.
-  float (*spectral_energy)(const float* re, const float* im, std::size_t n) noexcept;
-  // Sum of w[i] * x[i]; x need not be aligned.
-  float (*dot)(const float* w, const float* x, std::size_t n) noexcept;
+  // A short FIR over a block: y[i] = sum over t < taps of w[t] * x[i + t],
+  // each sum taken in order of t, for i < count. x need not be aligned.
+  void (*fir_block)(const float* w, const float* x, float* y, std::size_t count,
+                    std::size_t taps) noexcept;
   // One proportionate NLMS step and the next output, fused so the taps are
   // read once: w[i] += (c * h[i]) * u_prev[i], then *y = sum w[i] * x_now[i]
   // *yu = sum w[i] * u_now[i] and *q = sum (h[i] * u_now[i]) * u_now[i] (the

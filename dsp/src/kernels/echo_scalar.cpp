@@ -26,43 +26,12 @@ void spectral_mac(float* y_re, float* y_im, const float* w_re, const float* w_im
   }
 }
 
-void spectral_adapt(float* w_re, float* w_im, const float* x_re, const float* x_im,
-                    const float* e_re, const float* e_im, const float* step, float gain,
-                    size_t n) noexcept {
-  for (size_t k = 0; k < n; ++k) {
-    const float s = gain * step[k];
-    const float g_re = x_re[k] * e_re[k] + x_im[k] * e_im[k];
-    const float g_im = x_re[k] * e_im[k] - x_im[k] * e_re[k];
-    w_re[k] = w_re[k] + s * g_re;
-    w_im[k] = w_im[k] + s * g_im;
+void fir_block(const float* w, const float* x, float* y, size_t count, size_t taps) noexcept {
+  for (size_t i = 0; i < count; ++i) {
+    float sum = 0.0f;
+    for (size_t t = 0; t < taps; ++t) sum = sum + w[t] * x[i + t];
+    y[i] = sum;
   }
-}
-
-void spectral_power_acc(float* acc, const float* x_re, const float* x_im, float gain,
-                        size_t n) noexcept {
-  for (size_t k = 0; k < n; ++k) {
-    const float power = x_re[k] * x_re[k] + x_im[k] * x_im[k];
-    acc[k] = acc[k] + gain * power;
-  }
-}
-
-float spectral_energy(const float* re, const float* im, size_t n) noexcept {
-  float lanes[kEchoLanes] = {};
-  for (size_t k = 0; k < n; k += kEchoLanes) {
-    for (size_t l = 0; l < kEchoLanes; ++l) {
-      const float power = re[k + l] * re[k + l] + im[k + l] * im[k + l];
-      lanes[l] = lanes[l] + power;
-    }
-  }
-  return reduce_lanes(lanes);
-}
-
-float dot(const float* w, const float* x, size_t n) noexcept {
-  float lanes[kEchoLanes] = {};
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    for (size_t l = 0; l < kEchoLanes; ++l) lanes[l] = lanes[l] + w[i + l] * x[i + l];
-  }
-  return reduce_lanes(lanes);
 }
 
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
@@ -102,9 +71,7 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
 
 }  // namespace
 
-const EchoKernels kEchoKernelsScalar{
-    spectral_mac, spectral_adapt, spectral_power_acc, spectral_energy,
-    dot,          window_adapt,   window_adapt_plain};
+const EchoKernels kEchoKernelsScalar{spectral_mac, fir_block, window_adapt, window_adapt_plain};
 
 const EchoKernels& echo_kernels(Isa isa) noexcept {
   switch (isa) {

@@ -22,31 +22,6 @@ void spectral_mac(float* y_re, float* y_im, const float* w_re, const float* w_im
   }
 }
 
-void spectral_adapt(float* w_re, float* w_im, const float* x_re, const float* x_im,
-                    const float* e_re, const float* e_im, const float* step, float gain,
-                    size_t n) noexcept {
-  const __m128 g = _mm_set1_ps(gain);
-  for (size_t k = 0; k < n; k += 4) {
-    const __m128 s = _mm_mul_ps(g, _mm_load_ps(step + k));
-    const __m128 xr = _mm_load_ps(x_re + k), xi = _mm_load_ps(x_im + k);
-    const __m128 er = _mm_load_ps(e_re + k), ei = _mm_load_ps(e_im + k);
-    const __m128 gr = _mm_add_ps(_mm_mul_ps(xr, er), _mm_mul_ps(xi, ei));
-    const __m128 gi = _mm_sub_ps(_mm_mul_ps(xr, ei), _mm_mul_ps(xi, er));
-    _mm_store_ps(w_re + k, _mm_add_ps(_mm_load_ps(w_re + k), _mm_mul_ps(s, gr)));
-    _mm_store_ps(w_im + k, _mm_add_ps(_mm_load_ps(w_im + k), _mm_mul_ps(s, gi)));
-  }
-}
-
-void spectral_power_acc(float* acc, const float* x_re, const float* x_im, float gain,
-                        size_t n) noexcept {
-  const __m128 g = _mm_set1_ps(gain);
-  for (size_t k = 0; k < n; k += 4) {
-    const __m128 xr = _mm_load_ps(x_re + k), xi = _mm_load_ps(x_im + k);
-    const __m128 power = _mm_add_ps(_mm_mul_ps(xr, xr), _mm_mul_ps(xi, xi));
-    _mm_store_ps(acc + k, _mm_add_ps(_mm_load_ps(acc + k), _mm_mul_ps(g, power)));
-  }
-}
-
 // a0..a3 hold lanes 0-3, 4-7, 8-11, 12-15 of the reference.
 float reduce(__m128 a0, __m128 a1, __m128 a2, __m128 a3) noexcept {
   const __m128 half = _mm_add_ps(_mm_add_ps(a0, a2), _mm_add_ps(a1, a3));
@@ -55,25 +30,37 @@ float reduce(__m128 a0, __m128 a1, __m128 a2, __m128 a3) noexcept {
   return _mm_cvtss_f32(last);
 }
 
-float spectral_energy(const float* re, const float* im, size_t n) noexcept {
-  __m128 a[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-  for (size_t k = 0; k < n; k += kEchoLanes) {
-    for (size_t q = 0; q < 4; ++q) {
-      const __m128 r = _mm_load_ps(re + k + 4 * q), i = _mm_load_ps(im + k + 4 * q);
-      a[q] = _mm_add_ps(a[q], _mm_add_ps(_mm_mul_ps(r, r), _mm_mul_ps(i, i)));
+void fir_block(const float* w, const float* x, float* y, size_t count, size_t taps) noexcept {
+  // Four output vectors at a time keep four independent chains of adds in
+  // flight; each output's sum still runs in order of t, like the reference.
+  size_t i = 0;
+  for (; i + 4 * 4 <= count; i += 4 * 4) {
+    __m128 a0 = _mm_setzero_ps(), a1 = _mm_setzero_ps(), a2 = _mm_setzero_ps(),
+           a3 = _mm_setzero_ps();
+    for (size_t t = 0; t < taps; ++t) {
+      const __m128 c = _mm_set1_ps(w[t]);
+      const float* p = x + i + t;
+      a0 = _mm_add_ps(a0, _mm_mul_ps(c, _mm_loadu_ps(p)));
+      a1 = _mm_add_ps(a1, _mm_mul_ps(c, _mm_loadu_ps(p + 4)));
+      a2 = _mm_add_ps(a2, _mm_mul_ps(c, _mm_loadu_ps(p + 2 * 4)));
+      a3 = _mm_add_ps(a3, _mm_mul_ps(c, _mm_loadu_ps(p + 3 * 4)));
     }
+    _mm_storeu_ps(y + i, a0);
+    _mm_storeu_ps(y + i + 4, a1);
+    _mm_storeu_ps(y + i + 2 * 4, a2);
+    _mm_storeu_ps(y + i + 3 * 4, a3);
   }
-  return reduce(a[0], a[1], a[2], a[3]);
-}
-
-float dot(const float* w, const float* x, size_t n) noexcept {
-  __m128 a[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    for (size_t q = 0; q < 4; ++q) {
-      a[q] = _mm_add_ps(a[q], _mm_mul_ps(_mm_load_ps(w + i + 4 * q), _mm_loadu_ps(x + i + 4 * q)));
-    }
+  for (; i + 4 <= count; i += 4) {
+    __m128 a = _mm_setzero_ps();
+    for (size_t t = 0; t < taps; ++t)
+      a = _mm_add_ps(a, _mm_mul_ps(_mm_set1_ps(w[t]), _mm_loadu_ps(x + i + t)));
+    _mm_storeu_ps(y + i, a);
   }
-  return reduce(a[0], a[1], a[2], a[3]);
+  for (; i < count; ++i) {
+    float sum = 0.0f;
+    for (size_t t = 0; t < taps; ++t) sum = sum + w[t] * x[i + t];
+    y[i] = sum;
+  }
 }
 
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
@@ -124,8 +111,6 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
 
 }  // namespace
 
-const EchoKernels kEchoKernelsSse41{
-    spectral_mac, spectral_adapt, spectral_power_acc, spectral_energy,
-    dot,          window_adapt,   window_adapt_plain};
+const EchoKernels kEchoKernelsSse41{spectral_mac, fir_block, window_adapt, window_adapt_plain};
 
 }  // namespace ivrd::dsp::kernels
