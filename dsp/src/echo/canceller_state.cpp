@@ -55,6 +55,10 @@ constexpr float kMinCopyCancelDb = 3.0f;
 constexpr float kCopyMarginDb = 10.0f;
 constexpr float kResetWhenWorse = 4.0f;
 constexpr int kResetFrames = 4;
+// A foreground whose output is 1 dB louder than its input for 32 ms is wrong.
+constexpr float kHarmfulGain = 1.26f;
+constexpr float kGeigelMaxErlDb = 9.0f;
+constexpr int kHarmfulFrames = 4;
 
 // Activity and regularisation levels.
 constexpr double kFarActiveDbm0 = -45.0;
@@ -156,7 +160,7 @@ void EchoCancellerState::reset() noexcept {
   far_energy = near_energy = fg_energy = bg_energy = estimate_energy = 0.0f;
   smooth_foreground = smooth_background = smooth_near = 0.0f;
   background_erle_db = 0.0f;
-  better_frames = worse_frames = 0;
+  better_frames = worse_frames = harmful_frames = 0;
   foreground_set = false;
   background_power = 0.0f;
   background_known = false;
@@ -317,7 +321,7 @@ void EchoCancellerState::set_window(std::size_t start, std::size_t end) noexcept
   if (!window_is_whole_tail()) whitening.disable();
 }
 
-void EchoCancellerState::adapt_window_shape() noexcept {
+void EchoCancellerState::adapt_window_shape(bool double_talk) noexcept {
   ++frames_in_shape;
   if (window_is_whole_tail()) {
     if (metrics.erle_db < kNarrowAfterErleDb || background_erle_db < kNarrowAfterErleDb ||
@@ -361,6 +365,8 @@ void EchoCancellerState::adapt_window_shape() noexcept {
     }
     return;
   }
+  // Near speech lowers the background's ERLE too; only frames without it count.
+  if (double_talk) return;
   const bool lost =
       background_erle_db < std::max(kWidenBelowErleDb, metrics.erle_db - kWidenDropDb);
   lost_frames = lost ? lost_frames + 1 : 0;
@@ -389,6 +395,13 @@ void EchoCancellerState::copy_background_to_foreground() noexcept {
   for (std::size_t i = 0; i < kFrame; ++i) foreground_first[i] = window_scratch[kFrame - 1 - i];
   foreground_set = true;
   ++metrics.filter_updates;
+}
+
+void EchoCancellerState::clear_foreground() noexcept {
+  foreground.clear();
+  std::fill(foreground_used.begin(), foreground_used.end(), 0);
+  foreground_first.clear();
+  foreground_set = false;
 }
 
 void EchoCancellerState::copy_foreground_to_background() noexcept {
@@ -448,6 +461,28 @@ void EchoCancellerState::update_delay() noexcept {
 
 void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
   if (!allowed) return;
+  // A foreground that makes rx louder models an echo path that has gone:
+  // take the background if it does better, else cancel nothing until it does.
+  harmful_frames =
+      foreground_set && smooth_foreground > kHarmfulGain * smooth_near ? harmful_frames + 1 : 0;
+  if (harmful_frames >= kHarmfulFrames) {
+    harmful_frames = 0;
+    if (smooth_background < smooth_foreground) {
+      copy_background_to_foreground();
+      smooth_foreground = smooth_background;
+    } else {
+      clear_foreground();
+      smooth_foreground = smooth_near;
+    }
+    // The established ERLE belonged to the old path, and the new one may lie
+    // outside the window.
+    set_window(0, taps);
+    erle_near_sum = erle_error_sum = 0.0f;
+    metrics.erle_db = 0.0f;
+    erle_linear = 1.0f;
+    better_frames = worse_frames = 0;
+    return;
+  }
   const float required_db = std::max(kMinCopyCancelDb, metrics.erle_db - kCopyMarginDb);
   const float cancel_needed = std::pow(10.0f, -required_db / 10.0f);
   if (!double_talk && smooth_background < kCopyWhenBetter * smooth_foreground &&
@@ -500,12 +535,15 @@ void EchoCancellerState::end_frame() noexcept {
     whitening.fit(x_line.data() + x_pos, echo::Whitening::kSpan);
     if (whitening.active()) rewhiten_window_span();
   }
+  // The Geigel threshold assumes no more echo loss than measured, and never
+  // more than 9 dB: a louder new echo path must not pass for a near talker.
+  const float geigel_erl_db = std::min(metrics.erl_db, kGeigelMaxErlDb);
+  const bool double_talk =
+      geigel.update(far_peak, near_peak, geigel_erl_db, std::sqrt(background_power));
   if (far_active && !disabled) {
     update_window_gains();
-    adapt_window_shape();
+    adapt_window_shape(double_talk);
   }
-  const bool double_talk =
-      geigel.update(far_peak, near_peak, metrics.erl_db, std::sqrt(background_power));
   two_path(far_active && !disabled, double_talk);
   compute_foreground_tail();
   update_levels(far_active, disabled);

@@ -40,7 +40,7 @@ struct EchoCancellerState {
 
   // Frame end, in the order it runs.
   void end_frame() noexcept;
-  void adapt_window_shape() noexcept;
+  void adapt_window_shape(bool double_talk) noexcept;
   void two_path(bool far_active, bool double_talk) noexcept;
   void compute_foreground_tail() noexcept;
   void update_levels(bool far_active, bool disabled) noexcept;
@@ -58,6 +58,7 @@ struct EchoCancellerState {
 
   void copy_background_to_foreground() noexcept;
   void copy_foreground_to_background() noexcept;
+  void clear_foreground() noexcept;
   float nlp(float e, float y) noexcept;
 
   float* spectrum_re(echo::AlignedBuffer& b, int p) noexcept {
@@ -120,7 +121,7 @@ struct EchoCancellerState {
   float estimate_energy = 0.0f;
   float smooth_foreground = 0.0f, smooth_background = 0.0f, smooth_near = 0.0f;
   float background_erle_db = 0.0f;
-  int better_frames = 0, worse_frames = 0;
+  int better_frames = 0, worse_frames = 0, harmful_frames = 0;
   bool foreground_set = false;
 
   // Levels (mean squares) and decisions.
