@@ -27,18 +27,14 @@ constexpr float kWindowMix = 0.5f;
 constexpr float kWindowLongTermShare = 0.3f;
 // Once the foreground and the background cancel 15 dB, the window narrows to
 // the span of taps (in steps of 16, at most 32 ms) outside which every 16
-// taps hold less than -45 dB of the strongest 16 (and all of it together less
-// than -25 dB of the path). It widens to the whole tail again when the
-// background's ERLE falls 12 dB below the established figure (or under 6 dB)
-// for 100 ms: the echo path has changed.
+// taps hold less than -40 dB of the strongest 16 (and all of it together less
+// than -25 dB of the path). It widens to the whole tail again when the echo
+// path changes (see two_path).
 constexpr std::size_t kNarrowGranule = 16;
 constexpr std::size_t kNarrowMaxTaps = 256;
 constexpr float kNarrowAfterErleDb = 15.0f;
 constexpr float kNarrowEnergyShare = 0.997f;
-constexpr float kTrimBelowPeak = 3e-5f;  // -45 dB
-constexpr float kWidenBelowErleDb = 6.0f;
-constexpr float kWidenDropDb = 12.0f;
-constexpr int kWidenFrames = 12;
+constexpr float kTrimBelowPeak = 1e-4f;  // -40 dB
 // The whole-tail window adapts this long (while the far end talks) before it
 // may narrow, so that its picture of the echo path has settled.
 constexpr int kSettleFrames = 64;
@@ -154,7 +150,6 @@ void EchoCancellerState::reset() noexcept {
   update_window_gains();
   window_step = window_step_next = 0.0f;
   frames_in_shape = 0;
-  lost_frames = 0;
   far_track = far_slow = 0.0f;
   head = 0;
   far_energy = near_energy = fg_energy = bg_energy = estimate_energy = 0.0f;
@@ -321,7 +316,7 @@ void EchoCancellerState::set_window(std::size_t start, std::size_t end) noexcept
   if (!window_is_whole_tail()) whitening.disable();
 }
 
-void EchoCancellerState::adapt_window_shape(bool double_talk) noexcept {
+void EchoCancellerState::narrow_window() noexcept {
   ++frames_in_shape;
   if (window_is_whole_tail()) {
     if (metrics.erle_db < kNarrowAfterErleDb || background_erle_db < kNarrowAfterErleDb ||
@@ -363,16 +358,6 @@ void EchoCancellerState::adapt_window_shape(bool double_talk) noexcept {
     if ((last - first) * kNarrowGranule <= kNarrowMaxTaps) {
       set_window(first * kNarrowGranule, last * kNarrowGranule);
     }
-    return;
-  }
-  // Near speech lowers the background's ERLE too; only frames without it count.
-  if (double_talk) return;
-  const bool lost =
-      background_erle_db < std::max(kWidenBelowErleDb, metrics.erle_db - kWidenDropDb);
-  lost_frames = lost ? lost_frames + 1 : 0;
-  if (lost_frames >= kWidenFrames) {
-    lost_frames = 0;
-    set_window(0, taps);
   }
 }
 
@@ -542,7 +527,7 @@ void EchoCancellerState::end_frame() noexcept {
       geigel.update(far_peak, near_peak, geigel_erl_db, std::sqrt(background_power));
   if (far_active && !disabled) {
     update_window_gains();
-    adapt_window_shape(double_talk);
+    narrow_window();
   }
   two_path(far_active && !disabled, double_talk);
   compute_foreground_tail();

@@ -40,7 +40,7 @@ struct EchoCancellerState {
 
   // Frame end, in the order it runs.
   void end_frame() noexcept;
-  void adapt_window_shape(bool double_talk) noexcept;
+  void narrow_window() noexcept;
   void two_path(bool far_active, bool double_talk) noexcept;
   void compute_foreground_tail() noexcept;
   void update_levels(bool far_active, bool disabled) noexcept;
@@ -102,7 +102,6 @@ struct EchoCancellerState {
   float window_step = 0.0f;       // the update's factor for the next sample
   float window_step_next = 0.0f;  // and for the one after
   float window_regularisation = 0.0f;
-  int lost_frames = 0;
   int frames_in_shape = 0;  // far-end frames since the window last changed
   float far_track = 0.0f, far_slow = 0.0f;
   std::vector<float> granule_energy;  // scratch for narrowing
