@@ -77,6 +77,10 @@ constexpr float kBackgroundRise = 1.0087f;
 // once in a while.
 constexpr std::size_t kLineSlack = 16 * kFrame;
 constexpr std::size_t kHistory = echo::Whitening::kOrder;
+// Samples kept before the oldest tap: the whitening filter's order, and the
+// 16 floats the window kernel may read there.
+constexpr std::size_t kLead = 16;
+static_assert(kLead >= kHistory);
 
 // Mean square (power per sample) of a sine at this level.
 float power_at(double dbm0) {
@@ -110,8 +114,8 @@ EchoCancellerState::EchoCancellerState(const EchoCancellerConfig& cfg, Isa chose
       rx_high_pass(cfg.high_pass_hz),
       tone(cfg.tone_disabler),
       geigel(partitions),
-      x_line(taps + kHistory + kLineSlack),
-      u_line(taps + kHistory + kLineSlack),
+      x_line(taps + kLead + kLineSlack),
+      u_line(taps + kLead + kLineSlack),
       window_taps(taps),
       window_gain(taps),
       window_scratch(taps),
@@ -141,7 +145,7 @@ void EchoCancellerState::reset() noexcept {
   }
   std::fill(std::begin(near_history), std::end(near_history), 0.0f);
   std::fill(foreground_used.begin(), foreground_used.end(), 0);
-  x_pos = taps + kHistory;
+  x_pos = taps + kLead;
   position = 0;
   // The window starts over the whole tail: whitened proportionate NLMS finds
   // an echo anywhere in it quickly.
@@ -181,7 +185,7 @@ void EchoCancellerState::process_block(const int16_t* tx, int16_t* rx, std::size
     const float x = tx_high_pass.step(tx_dc.step(static_cast<float>(tx[i])));
     near_frame[start + i] = rx_high_pass.step(rx_dc.step(static_cast<float>(rx[i])));
     if (x_pos + 1 == x_line.size()) {
-      const std::size_t keep = taps + kHistory + kFrame;
+      const std::size_t keep = taps + kLead + kFrame;
       std::memmove(x_line.data(), x_line.data() + x_line.size() - keep, keep * sizeof(float));
       std::memmove(u_line.data(), u_line.data() + u_line.size() - keep, keep * sizeof(float));
       x_pos = keep - 1;
@@ -221,8 +225,10 @@ void EchoCancellerState::process_block(const int16_t* tx, int16_t* rx, std::size
                             length, &y_background, &q);
       e_update = d - y_background;
     }
-    for (std::size_t h = kHistory - 1; h > 0; --h) near_history[h] = near_history[h - 1];
-    near_history[0] = d;
+    if (whitening.active()) {
+      for (std::size_t h = kHistory - 1; h > 0; --h) near_history[h] = near_history[h - 1];
+      near_history[0] = d;
+    }
     background_error[start + i] = d - y_background;
 
     const float x = x_line[now], u = u_line[now];
@@ -520,6 +526,9 @@ void EchoCancellerState::end_frame() noexcept {
     whitening.fit(x_line.data() + x_pos, echo::Whitening::kSpan);
     if (whitening.active()) rewhiten_window_span();
   }
+  // rx's history for the whitened target, kept per sample only while
+  // whitening; refreshed here so it is right when whitening starts.
+  for (std::size_t h = 0; h < kHistory; ++h) near_history[h] = near_frame[kFrame - 1 - h];
   // The Geigel threshold assumes no more echo loss than measured, and never
   // more than 9 dB: a louder new echo path must not pass for a near talker.
   const float geigel_erl_db = std::min(metrics.erl_db, kGeigelMaxErlDb);

@@ -89,10 +89,18 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
                         size_t n, float* y, float* q) noexcept {
   const __m512 cv = _mm512_set1_ps(c);
   __m512 ya = _mm512_setzero_ps(), qa = _mm512_setzero_ps();
+  // The canceller passes x_prev = x_now - 2: then each x_prev vector is the
+  // previous x_now vector shifted in by two, one load fewer per step.
+  const bool lag_two = x_prev + 2 == x_now;
+  __m512 before = lag_two ? _mm512_loadu_ps(x_now - 16) : _mm512_setzero_ps();
   for (size_t i = 0; i < n; i += 16) {
     const __m512 hv = _mm512_load_ps(h + i);
     const __m512 now = _mm512_loadu_ps(x_now + i);
-    const __m512 step = _mm512_mul_ps(_mm512_mul_ps(cv, hv), _mm512_loadu_ps(x_prev + i));
+    const __m512 prev = lag_two ? _mm512_castsi512_ps(_mm512_alignr_epi32(
+                                      _mm512_castps_si512(now), _mm512_castps_si512(before), 14))
+                                : _mm512_loadu_ps(x_prev + i);
+    before = now;
+    const __m512 step = _mm512_mul_ps(_mm512_mul_ps(cv, hv), prev);
     const __m512 wv = _mm512_add_ps(_mm512_load_ps(w + i), step);
     _mm512_store_ps(w + i, wv);
     ya = _mm512_add_ps(ya, _mm512_mul_ps(wv, now));

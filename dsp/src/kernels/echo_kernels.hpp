@@ -34,7 +34,8 @@ struct EchoKernels {
                        const float* x_now, float c, std::size_t n, float* y, float* yu,
                        float* q) noexcept;
   // The same without whitening (u = x): w[i] += (c * h[i]) * x_prev[i], then
-  // *y = sum w[i] * x_now[i] and *q = sum (h[i] * x_now[i]) * x_now[i].
+  // *y = sum w[i] * x_now[i] and *q = sum (h[i] * x_now[i]) * x_now[i]. When
+  // x_prev is x_now - 2, the 16 floats before x_now must be readable.
   void (*window_adapt_plain)(float* w, const float* h, const float* x_prev, const float* x_now,
                              float c, std::size_t n, float* y, float* q) noexcept;
 };
