@@ -361,6 +361,14 @@ void EchoCancellerState::narrow_window() noexcept {
         --last;
       }
     }
+    // The window kernels take multiples of 32 taps.
+    if ((last - first) % 2 != 0) {
+      if (last < granules) {
+        ++last;
+      } else {
+        --first;
+      }
+    }
     if ((last - first) * kNarrowGranule <= kNarrowMaxTaps) {
       set_window(first * kNarrowGranule, last * kNarrowGranule);
     }

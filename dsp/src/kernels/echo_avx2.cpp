@@ -31,6 +31,11 @@ float reduce(__m256 lo, __m256 hi) noexcept {
   return _mm_cvtss_f32(last);
 }
 
+// a[0..3] hold the reference's 32 window lanes, eight at a time.
+float reduce_window(const __m256 (&a)[4]) noexcept {
+  return reduce(_mm256_add_ps(a[0], a[2]), _mm256_add_ps(a[1], a[3]));
+}
+
 void fir_block(const float* w, const float* x, float* y, size_t count, size_t taps) noexcept {
   // Four output vectors at a time keep four independent chains of adds in
   // flight; each output's sum still runs in order of t, like the reference.
@@ -67,11 +72,10 @@ void fir_block(const float* w, const float* x, float* y, size_t count, size_t ta
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
                   const float* x_now, float c, size_t n, float* y, float* yu, float* q) noexcept {
   const __m256 cv = _mm256_set1_ps(c);
-  __m256 ya[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  __m256 qa[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  __m256 ua[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    for (size_t v = 0; v < 2; ++v) {
+  __m256 ya[4], ua[4], qa[4];
+  for (size_t v = 0; v < 4; ++v) ya[v] = ua[v] = qa[v] = _mm256_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t v = 0; v < 4; ++v) {
       const size_t j = i + 8 * v;
       const __m256 hv = _mm256_load_ps(h + j);
       const __m256 now = _mm256_loadu_ps(x_now + j);
@@ -84,18 +88,18 @@ void window_adapt(float* w, const float* h, const float* u_prev, const float* u_
       qa[v] = _mm256_add_ps(qa[v], _mm256_mul_ps(_mm256_mul_ps(hv, un), un));
     }
   }
-  *y = reduce(ya[0], ya[1]);
-  *yu = reduce(ua[0], ua[1]);
-  *q = reduce(qa[0], qa[1]);
+  *y = reduce_window(ya);
+  *yu = reduce_window(ua);
+  *q = reduce_window(qa);
 }
 
 void window_adapt_plain(float* w, const float* h, const float* x_prev, const float* x_now, float c,
                         size_t n, float* y, float* q) noexcept {
   const __m256 cv = _mm256_set1_ps(c);
-  __m256 ya[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  __m256 qa[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    for (size_t v = 0; v < 2; ++v) {
+  __m256 ya[4], qa[4];
+  for (size_t v = 0; v < 4; ++v) ya[v] = qa[v] = _mm256_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t v = 0; v < 4; ++v) {
       const size_t j = i + 8 * v;
       const __m256 hv = _mm256_load_ps(h + j);
       const __m256 now = _mm256_loadu_ps(x_now + j);
@@ -106,8 +110,8 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
       qa[v] = _mm256_add_ps(qa[v], _mm256_mul_ps(_mm256_mul_ps(hv, now), now));
     }
   }
-  *y = reduce(ya[0], ya[1]);
-  *q = reduce(qa[0], qa[1]);
+  *y = reduce_window(ya);
+  *q = reduce_window(qa);
 }
 
 }  // namespace

@@ -68,46 +68,54 @@ void fir_block(const float* w, const float* x, float* y, size_t count, size_t ta
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
                   const float* x_now, float c, size_t n, float* y, float* yu, float* q) noexcept {
   const __m512 cv = _mm512_set1_ps(c);
-  __m512 ya = _mm512_setzero_ps(), qa = _mm512_setzero_ps(), ua = _mm512_setzero_ps();
-  for (size_t i = 0; i < n; i += 16) {
-    const __m512 hv = _mm512_load_ps(h + i);
-    const __m512 now = _mm512_loadu_ps(x_now + i);
-    const __m512 step = _mm512_mul_ps(_mm512_mul_ps(cv, hv), _mm512_loadu_ps(u_prev + i));
-    const __m512 un = _mm512_loadu_ps(u_now + i);
-    const __m512 wv = _mm512_add_ps(_mm512_load_ps(w + i), step);
-    _mm512_store_ps(w + i, wv);
-    ya = _mm512_add_ps(ya, _mm512_mul_ps(wv, now));
-    ua = _mm512_add_ps(ua, _mm512_mul_ps(wv, un));
-    qa = _mm512_add_ps(qa, _mm512_mul_ps(_mm512_mul_ps(hv, un), un));
+  __m512 ya[2], ua[2], qa[2];
+  for (size_t v = 0; v < 2; ++v) ya[v] = ua[v] = qa[v] = _mm512_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t v = 0; v < 2; ++v) {
+      const size_t j = i + 16 * v;
+      const __m512 hv = _mm512_load_ps(h + j);
+      const __m512 now = _mm512_loadu_ps(x_now + j);
+      const __m512 step = _mm512_mul_ps(_mm512_mul_ps(cv, hv), _mm512_loadu_ps(u_prev + j));
+      const __m512 un = _mm512_loadu_ps(u_now + j);
+      const __m512 wv = _mm512_add_ps(_mm512_load_ps(w + j), step);
+      _mm512_store_ps(w + j, wv);
+      ya[v] = _mm512_add_ps(ya[v], _mm512_mul_ps(wv, now));
+      ua[v] = _mm512_add_ps(ua[v], _mm512_mul_ps(wv, un));
+      qa[v] = _mm512_add_ps(qa[v], _mm512_mul_ps(_mm512_mul_ps(hv, un), un));
+    }
   }
-  *y = reduce(ya);
-  *yu = reduce(ua);
-  *q = reduce(qa);
+  *y = reduce(_mm512_add_ps(ya[0], ya[1]));
+  *yu = reduce(_mm512_add_ps(ua[0], ua[1]));
+  *q = reduce(_mm512_add_ps(qa[0], qa[1]));
 }
 
 void window_adapt_plain(float* w, const float* h, const float* x_prev, const float* x_now, float c,
                         size_t n, float* y, float* q) noexcept {
   const __m512 cv = _mm512_set1_ps(c);
-  __m512 ya = _mm512_setzero_ps(), qa = _mm512_setzero_ps();
+  __m512 ya[2], qa[2];
+  for (size_t v = 0; v < 2; ++v) ya[v] = qa[v] = _mm512_setzero_ps();
   // The canceller passes x_prev = x_now - 2: then each x_prev vector is the
   // previous x_now vector shifted in by two, one load fewer per step.
   const bool lag_two = x_prev + 2 == x_now;
   __m512 before = lag_two ? _mm512_loadu_ps(x_now - 16) : _mm512_setzero_ps();
-  for (size_t i = 0; i < n; i += 16) {
-    const __m512 hv = _mm512_load_ps(h + i);
-    const __m512 now = _mm512_loadu_ps(x_now + i);
-    const __m512 prev = lag_two ? _mm512_castsi512_ps(_mm512_alignr_epi32(
-                                      _mm512_castps_si512(now), _mm512_castps_si512(before), 14))
-                                : _mm512_loadu_ps(x_prev + i);
-    before = now;
-    const __m512 step = _mm512_mul_ps(_mm512_mul_ps(cv, hv), prev);
-    const __m512 wv = _mm512_add_ps(_mm512_load_ps(w + i), step);
-    _mm512_store_ps(w + i, wv);
-    ya = _mm512_add_ps(ya, _mm512_mul_ps(wv, now));
-    qa = _mm512_add_ps(qa, _mm512_mul_ps(_mm512_mul_ps(hv, now), now));
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t v = 0; v < 2; ++v) {
+      const size_t j = i + 16 * v;
+      const __m512 hv = _mm512_load_ps(h + j);
+      const __m512 now = _mm512_loadu_ps(x_now + j);
+      const __m512 prev = lag_two ? _mm512_castsi512_ps(_mm512_alignr_epi32(
+                                        _mm512_castps_si512(now), _mm512_castps_si512(before), 14))
+                                  : _mm512_loadu_ps(x_prev + j);
+      before = now;
+      const __m512 step = _mm512_mul_ps(_mm512_mul_ps(cv, hv), prev);
+      const __m512 wv = _mm512_add_ps(_mm512_load_ps(w + j), step);
+      _mm512_store_ps(w + j, wv);
+      ya[v] = _mm512_add_ps(ya[v], _mm512_mul_ps(wv, now));
+      qa[v] = _mm512_add_ps(qa[v], _mm512_mul_ps(_mm512_mul_ps(hv, now), now));
+    }
   }
-  *y = reduce(ya);
-  *q = reduce(qa);
+  *y = reduce(_mm512_add_ps(ya[0], ya[1]));
+  *q = reduce(_mm512_add_ps(qa[0], qa[1]));
 }
 
 }  // namespace

@@ -16,6 +16,9 @@
 namespace ivrd::dsp::kernels {
 
 inline constexpr std::size_t kEchoLanes = 16;
+// The window kernels keep 32 lanes, so that a 16-wide variant runs two
+// independent chains of adds; their n is a multiple of 32.
+inline constexpr std::size_t kEchoWindowLanes = 32;
 
 struct EchoKernels {
   // y += w * x, per bin.

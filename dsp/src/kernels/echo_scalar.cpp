@@ -16,6 +16,14 @@ float reduce_lanes(float (&lanes)[kEchoLanes]) noexcept {
   return lanes[0] + lanes[1];
 }
 
+// The window kernels keep 32 lanes (two independent chains in a 16-wide
+// variant): halves first, then the 16-lane tree.
+float reduce_window_lanes(float (&lanes)[kEchoWindowLanes]) noexcept {
+  float folded[kEchoLanes];
+  for (size_t l = 0; l < kEchoLanes; ++l) folded[l] = lanes[l] + lanes[l + kEchoLanes];
+  return reduce_lanes(folded);
+}
+
 void spectral_mac(float* y_re, float* y_im, const float* w_re, const float* w_im, const float* x_re,
                   const float* x_im, size_t n) noexcept {
   for (size_t k = 0; k < n; ++k) {
@@ -36,11 +44,11 @@ void fir_block(const float* w, const float* x, float* y, size_t count, size_t ta
 
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
                   const float* x_now, float c, size_t n, float* y, float* yu, float* q) noexcept {
-  float y_lanes[kEchoLanes] = {};
-  float q_lanes[kEchoLanes] = {};
-  float u_lanes[kEchoLanes] = {};
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    for (size_t l = 0; l < kEchoLanes; ++l) {
+  float y_lanes[kEchoWindowLanes] = {};
+  float q_lanes[kEchoWindowLanes] = {};
+  float u_lanes[kEchoWindowLanes] = {};
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t l = 0; l < kEchoWindowLanes; ++l) {
       const float step = (c * h[i + l]) * u_prev[i + l];
       w[i + l] = w[i + l] + step;
       y_lanes[l] = y_lanes[l] + w[i + l] * x_now[i + l];
@@ -48,25 +56,25 @@ void window_adapt(float* w, const float* h, const float* u_prev, const float* u_
       q_lanes[l] = q_lanes[l] + (h[i + l] * u_now[i + l]) * u_now[i + l];
     }
   }
-  *y = reduce_lanes(y_lanes);
-  *yu = reduce_lanes(u_lanes);
-  *q = reduce_lanes(q_lanes);
+  *y = reduce_window_lanes(y_lanes);
+  *yu = reduce_window_lanes(u_lanes);
+  *q = reduce_window_lanes(q_lanes);
 }
 
 void window_adapt_plain(float* w, const float* h, const float* x_prev, const float* x_now, float c,
                         size_t n, float* y, float* q) noexcept {
-  float y_lanes[kEchoLanes] = {};
-  float q_lanes[kEchoLanes] = {};
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    for (size_t l = 0; l < kEchoLanes; ++l) {
+  float y_lanes[kEchoWindowLanes] = {};
+  float q_lanes[kEchoWindowLanes] = {};
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t l = 0; l < kEchoWindowLanes; ++l) {
       const float step = (c * h[i + l]) * x_prev[i + l];
       w[i + l] = w[i + l] + step;
       y_lanes[l] = y_lanes[l] + w[i + l] * x_now[i + l];
       q_lanes[l] = q_lanes[l] + (h[i + l] * x_now[i + l]) * x_now[i + l];
     }
   }
-  *y = reduce_lanes(y_lanes);
-  *q = reduce_lanes(q_lanes);
+  *y = reduce_window_lanes(y_lanes);
+  *q = reduce_window_lanes(q_lanes);
 }
 
 }  // namespace

@@ -30,6 +30,12 @@ float reduce(__m128 a0, __m128 a1, __m128 a2, __m128 a3) noexcept {
   return _mm_cvtss_f32(last);
 }
 
+// a[0..7] hold the reference's 32 window lanes, four at a time.
+float reduce_window(const __m128 (&a)[8]) noexcept {
+  return reduce(_mm_add_ps(a[0], a[4]), _mm_add_ps(a[1], a[5]), _mm_add_ps(a[2], a[6]),
+                _mm_add_ps(a[3], a[7]));
+}
+
 void fir_block(const float* w, const float* x, float* y, size_t count, size_t taps) noexcept {
   // Four output vectors at a time keep four independent chains of adds in
   // flight; each output's sum still runs in order of t, like the reference.
@@ -66,11 +72,10 @@ void fir_block(const float* w, const float* x, float* y, size_t count, size_t ta
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
                   const float* x_now, float c, size_t n, float* y, float* yu, float* q) noexcept {
   const __m128 cv = _mm_set1_ps(c);
-  __m128 ya[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-  __m128 qa[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-  __m128 ua[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    for (size_t v = 0; v < 4; ++v) {
+  __m128 ya[8], ua[8], qa[8];
+  for (size_t v = 0; v < 8; ++v) ya[v] = ua[v] = qa[v] = _mm_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t v = 0; v < 8; ++v) {
       const size_t j = i + 4 * v;
       const __m128 hv = _mm_load_ps(h + j);
       const __m128 now = _mm_loadu_ps(x_now + j);
@@ -83,18 +88,18 @@ void window_adapt(float* w, const float* h, const float* u_prev, const float* u_
       qa[v] = _mm_add_ps(qa[v], _mm_mul_ps(_mm_mul_ps(hv, un), un));
     }
   }
-  *y = reduce(ya[0], ya[1], ya[2], ya[3]);
-  *yu = reduce(ua[0], ua[1], ua[2], ua[3]);
-  *q = reduce(qa[0], qa[1], qa[2], qa[3]);
+  *y = reduce_window(ya);
+  *yu = reduce_window(ua);
+  *q = reduce_window(qa);
 }
 
 void window_adapt_plain(float* w, const float* h, const float* x_prev, const float* x_now, float c,
                         size_t n, float* y, float* q) noexcept {
   const __m128 cv = _mm_set1_ps(c);
-  __m128 ya[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-  __m128 qa[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-  for (size_t i = 0; i < n; i += kEchoLanes) {
-    for (size_t v = 0; v < 4; ++v) {
+  __m128 ya[8], qa[8];
+  for (size_t v = 0; v < 8; ++v) ya[v] = qa[v] = _mm_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t v = 0; v < 8; ++v) {
       const size_t j = i + 4 * v;
       const __m128 hv = _mm_load_ps(h + j);
       const __m128 now = _mm_loadu_ps(x_now + j);
@@ -105,8 +110,8 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
       qa[v] = _mm_add_ps(qa[v], _mm_mul_ps(_mm_mul_ps(hv, now), now));
     }
   }
-  *y = reduce(ya[0], ya[1], ya[2], ya[3]);
-  *q = reduce(qa[0], qa[1], qa[2], qa[3]);
+  *y = reduce_window(ya);
+  *q = reduce_window(qa);
 }
 
 }  // namespace
