@@ -217,12 +217,12 @@ void EchoCancellerState::process_block(const int16_t* tx, int16_t* rx, std::size
     if (whitening.active()) {
       const float* u_now = u_line.data() + now + 1 - reach;
       float y_white = 0.0f;
-      k->window_adapt(window_taps.data(), window_gain.data(), u_now - 2, u_now, x_now, window_step,
-                      length, &y_background, &y_white, &q);
+      k->window_adapt(window_taps.data(), window_gain.data(), u_now - kUpdateLag, u_now, x_now,
+                      window_step, length, &y_background, &y_white, &q);
       e_update = whitening.filter(d, near_history) - y_white;
     } else {
-      k->window_adapt_plain(window_taps.data(), window_gain.data(), x_now - 2, x_now, window_step,
-                            length, &y_background, &q);
+      k->window_adapt_plain(window_taps.data(), window_gain.data(), x_now - kUpdateLag, x_now,
+                            window_step, length, &y_background, &q);
       e_update = d - y_background;
     }
     if (whitening.active()) {
@@ -299,7 +299,7 @@ void EchoCancellerState::update_window_gains() noexcept {
 void EchoCancellerState::rewhiten_window_span() noexcept {
   // The update needs the reference over the window whitened by the same
   // predictor as its target, so a new predictor re-whitens the span.
-  const std::size_t span = window_end + 2;  // the update reads two samples back
+  const std::size_t span = window_end + kUpdateLag;  // the update reads that far back
   for (std::size_t i = x_pos + 1 - span; i <= x_pos; ++i) {
     u_line[i] = whitening.filter(x_line.data() + i);
   }

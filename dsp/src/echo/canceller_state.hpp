@@ -99,8 +99,13 @@ struct EchoCancellerState {
   // Background window.
   std::size_t window_start = 0, window_end = 0;
   echo::AlignedBuffer window_taps, window_gain, window_scratch;
-  float window_step = 0.0f;       // the update's factor for the next sample
-  float window_step_next = 0.0f;  // and for the one after
+  // The update lags the error by kUpdateLag samples: the step applied at
+  // sample n was computed at n - kUpdateLag, so the next sample's filtering
+  // need not wait for this sample's division. (A longer lag would need a
+  // smaller step to stay stable.)
+  static constexpr std::size_t kUpdateLag = 2;
+  float window_step = 0.0f;       // applied at the next sample
+  float window_step_next = 0.0f;  // at the one after
   float window_regularisation = 0.0f;
   int frames_in_shape = 0;  // far-end frames since the window last changed
   float far_track = 0.0f, far_slow = 0.0f;
