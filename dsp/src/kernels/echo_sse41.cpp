@@ -71,21 +71,28 @@ void fir_block(const float* w, const float* x, float* y, size_t count, size_t ta
 
 void window_adapt(float* w, const float* h, const float* u_prev, const float* u_now,
                   const float* x_now, float c, size_t n, float* y, float* yu, float* q) noexcept {
+  // Two passes, one per half of each 32-lane block, so that the accumulators
+  // fit in the 16 registers; every lane still sums in the reference's order.
   const __m128 cv = _mm_set1_ps(c);
   __m128 ya[8], ua[8], qa[8];
-  for (size_t v = 0; v < 8; ++v) ya[v] = ua[v] = qa[v] = _mm_setzero_ps();
-  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
-    for (size_t v = 0; v < 8; ++v) {
-      const size_t j = i + 4 * v;
-      const __m128 hv = _mm_load_ps(h + j);
-      const __m128 now = _mm_loadu_ps(x_now + j);
-      const __m128 step = _mm_mul_ps(_mm_mul_ps(cv, hv), _mm_loadu_ps(u_prev + j));
-      const __m128 un = _mm_loadu_ps(u_now + j);
-      const __m128 wv = _mm_add_ps(_mm_load_ps(w + j), step);
-      _mm_store_ps(w + j, wv);
-      ya[v] = _mm_add_ps(ya[v], _mm_mul_ps(wv, now));
-      ua[v] = _mm_add_ps(ua[v], _mm_mul_ps(wv, un));
-      qa[v] = _mm_add_ps(qa[v], _mm_mul_ps(_mm_mul_ps(hv, un), un));
+  for (size_t half = 0; half < 2; ++half) {
+    __m128* yh = ya + 4 * half;
+    __m128* uh = ua + 4 * half;
+    __m128* qh = qa + 4 * half;
+    for (size_t v = 0; v < 4; ++v) yh[v] = uh[v] = qh[v] = _mm_setzero_ps();
+    for (size_t i = 16 * half; i < n; i += kEchoWindowLanes) {
+      for (size_t v = 0; v < 4; ++v) {
+        const size_t j = i + 4 * v;
+        const __m128 hv = _mm_load_ps(h + j);
+        const __m128 now = _mm_loadu_ps(x_now + j);
+        const __m128 step = _mm_mul_ps(_mm_mul_ps(cv, hv), _mm_loadu_ps(u_prev + j));
+        const __m128 un = _mm_loadu_ps(u_now + j);
+        const __m128 wv = _mm_add_ps(_mm_load_ps(w + j), step);
+        _mm_store_ps(w + j, wv);
+        yh[v] = _mm_add_ps(yh[v], _mm_mul_ps(wv, now));
+        uh[v] = _mm_add_ps(uh[v], _mm_mul_ps(wv, un));
+        qh[v] = _mm_add_ps(qh[v], _mm_mul_ps(_mm_mul_ps(hv, un), un));
+      }
     }
   }
   *y = reduce_window(ya);
@@ -95,19 +102,24 @@ void window_adapt(float* w, const float* h, const float* u_prev, const float* u_
 
 void window_adapt_plain(float* w, const float* h, const float* x_prev, const float* x_now, float c,
                         size_t n, float* y, float* q) noexcept {
+  // Two passes, one per half of each 32-lane block (see window_adapt).
   const __m128 cv = _mm_set1_ps(c);
   __m128 ya[8], qa[8];
-  for (size_t v = 0; v < 8; ++v) ya[v] = qa[v] = _mm_setzero_ps();
-  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
-    for (size_t v = 0; v < 8; ++v) {
-      const size_t j = i + 4 * v;
-      const __m128 hv = _mm_load_ps(h + j);
-      const __m128 now = _mm_loadu_ps(x_now + j);
-      const __m128 step = _mm_mul_ps(_mm_mul_ps(cv, hv), _mm_loadu_ps(x_prev + j));
-      const __m128 wv = _mm_add_ps(_mm_load_ps(w + j), step);
-      _mm_store_ps(w + j, wv);
-      ya[v] = _mm_add_ps(ya[v], _mm_mul_ps(wv, now));
-      qa[v] = _mm_add_ps(qa[v], _mm_mul_ps(_mm_mul_ps(hv, now), now));
+  for (size_t half = 0; half < 2; ++half) {
+    __m128* yh = ya + 4 * half;
+    __m128* qh = qa + 4 * half;
+    for (size_t v = 0; v < 4; ++v) yh[v] = qh[v] = _mm_setzero_ps();
+    for (size_t i = 16 * half; i < n; i += kEchoWindowLanes) {
+      for (size_t v = 0; v < 4; ++v) {
+        const size_t j = i + 4 * v;
+        const __m128 hv = _mm_load_ps(h + j);
+        const __m128 now = _mm_loadu_ps(x_now + j);
+        const __m128 step = _mm_mul_ps(_mm_mul_ps(cv, hv), _mm_loadu_ps(x_prev + j));
+        const __m128 wv = _mm_add_ps(_mm_load_ps(w + j), step);
+        _mm_store_ps(w + j, wv);
+        yh[v] = _mm_add_ps(yh[v], _mm_mul_ps(wv, now));
+        qh[v] = _mm_add_ps(qh[v], _mm_mul_ps(_mm_mul_ps(hv, now), now));
+      }
     }
   }
   *y = reduce_window(ya);
