@@ -308,6 +308,23 @@ TEST_CASE("any block size gives the same output", "[echo]") {
   CHECK(out == expected);
 }
 
+TEST_CASE("every tail length cancels, from 16 to 256 ms", "[echo]") {
+  const test_support::Seed seed("echo tails");
+  EchoSceneSpec spec;
+  spec.white_far = true;
+  spec.seconds = 3.0;
+  spec.path = {.delay_ms = 2, .dispersion_ms = 4, .erl_db = 6};
+  const EchoScene scene = make_echo_scene(spec, seed.derive("scene"), nullptr);
+  for (int tail : {16, 24, 100, 128, 200, 256}) {
+    EchoCancellerConfig config = linear_only();
+    config.tail_ms = tail;
+    EchoCanceller canceller(config);
+    const auto out = run_canceller(canceller, scene);
+    INFO("tail " << tail << " ms");
+    CHECK(erle_db(scene.echo, out, scene.near_clean, at(2.0), at(3.0)) >= 25.0);
+  }
+}
+
 TEST_CASE("hostile input: silence, full-scale square waves, mismatched spans", "[echo]") {
   EchoCanceller canceller;
   std::vector<int16_t> far(8000), near(8000);

@@ -531,7 +531,9 @@ void EchoCancellerState::end_frame() noexcept {
   background_erle_db = db(smooth_near / std::max(smooth_background, 1e-3f));
 
   if (far_active && window_is_whole_tail()) {
-    whitening.fit(x_line.data() + x_pos, echo::Whitening::kSpan);
+    // Over 32 ms, or the whole tail when it is shorter (16 ms): the history
+    // kept holds no more.
+    whitening.fit(x_line.data() + x_pos, std::min(echo::Whitening::kSpan, taps));
     if (whitening.active()) rewhiten_window_span();
   }
   // rx's history for the whitened target, kept per sample only while

@@ -21,8 +21,8 @@ class Whitening {
   static constexpr std::size_t kSpan = 256;
 
   // Fits the predictor to the last `n` samples ending at `newest` (inclusive;
-  // needs kOrder samples before the span). Keeps the previous predictor when
-  // the signal is silent or the fit is singular.
+  // reads nothing before them). Keeps the previous predictor when the signal
+  // is silent or the fit is singular.
   void fit(const float* newest, std::size_t n) noexcept;
 
   // x[0] through A(z); x[-1] .. x[-kOrder] must be valid.
