@@ -33,11 +33,11 @@
 //     another of the twelve paths; ERLE after the change and the time to get
 //     back to 20 dB (as in 1, counted from the change, up to 10 s).
 //  4. Throughput at 64, 128 and 256 ms tails: --channels cancellers, each
-//     with its own state and reading the double-talk signal from its own
-//     offset, each fed 160-sample blocks in turn; wall time (steady_clock)
-//     over --seconds, best of --repeats, the cancellers measured in turns so
-//     that a change of load on a shared machine hits all of them alike.
-//     channels/core = samples per second / 8000.
+//     with its own state and reading the double-talk signal (looped, its echo
+//     made circular so the loop is seamless) from its own offset, each fed 160-sample blocks in
+//     turn; wall time (steady_clock) over --seconds, best of --repeats, the cancellers measured in
+//     turns so that a change of load on a shared machine hits all of them alike. channels/core =
+//     samples per second / 8000.
 //
 // Non-linear processing is off everywhere in 1-3 (ours: nlp = false;
 // spandsp: ECHO_CAN_USE_ADAPTION only; speex: no preprocessor), so ERLE is
@@ -810,8 +810,17 @@ void throughput(const Options& o, const std::vector<dsp::Isa>& isas,
                 std::optional<dsp::G711Law> law, const Signals& s,
                 const std::vector<EchoPath>& paths) {
   // The double-talk signal of one mid-range path: speech, pauses, both talking.
+  // The channels loop over it, so its echo is made circular (the echo of the
+  // loop's end arrives at its start): the loop is then seamless, as a call's
+  // audio is, instead of an echo-path jump every time it wraps.
   const EchoPath& path = paths[4];
-  const auto echo = support::apply_echo_path(s.far, path.response);
+  const size_t loop = kTwoPartLength;
+  const size_t lead = std::min(loop, path.response.size());
+  const auto at = [&](size_t i) { return s.far.begin() + static_cast<std::ptrdiff_t>(i); };
+  std::vector<int16_t> far_wrapped(at(loop - lead), at(loop));
+  far_wrapped.insert(far_wrapped.end(), at(0), at(loop));
+  auto echo = support::apply_echo_path(far_wrapped, path.response);
+  echo.erase(echo.begin(), echo.begin() + static_cast<std::ptrdiff_t>(lead));
   const Scenario sc = make_scenario(s, kTwoPartLength, echo, {}, true, law);
   const double printf_ns = ivrd::bench::spandsp_debug_printf_ns();
   const std::string load_before = load_average();

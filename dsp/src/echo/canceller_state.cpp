@@ -282,8 +282,13 @@ void EchoCancellerState::window_to_natural(float* natural) const noexcept {
 
 void EchoCancellerState::update_window_gains() noexcept {
   const std::size_t n = window_length();
-  float l1 = 0.0f;
-  for (std::size_t i = 0; i < n; ++i) l1 += std::fabs(window_taps[i]);
+  // Eight partial sums: a single running sum would wait on every add.
+  float partial[8] = {};
+  for (std::size_t i = 0; i < n; i += 8) {
+    for (std::size_t l = 0; l < 8; ++l) partial[l] += std::fabs(window_taps[i + l]);
+  }
+  const float l1 = ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
+                   ((partial[2] + partial[6]) + (partial[3] + partial[7]));
   if (l1 <= 0.0f) {
     std::fill(window_gain.data(), window_gain.data() + n, 1.0f);
     return;
@@ -506,17 +511,31 @@ void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
 
 void EchoCancellerState::end_frame() noexcept {
   const float* x_frame = x_line.data() + x_pos + 1 - kFrame;
-  far_energy = near_energy = fg_energy = bg_energy = estimate_energy = 0.0f;
-  float far_peak = 0.0f, near_peak = 0.0f;
-  for (std::size_t i = 0; i < kFrame; ++i) {
-    far_energy += x_frame[i] * x_frame[i];
-    near_energy += near_frame[i] * near_frame[i];
-    fg_energy += error_frame[i] * error_frame[i];
-    bg_energy += background_error[i] * background_error[i];
-    estimate_energy += estimate_frame[i] * estimate_frame[i];
-    far_peak = std::max(far_peak, std::fabs(x_frame[i]));
-    near_peak = std::max(near_peak, std::fabs(near_frame[i]));
+  // Four partial sums each: single running sums would wait on every add.
+  float far_sum[4] = {}, near_sum[4] = {}, fg_sum[4] = {}, bg_sum[4] = {}, estimate_sum[4] = {};
+  float far_max[4] = {}, near_max[4] = {};
+  for (std::size_t i = 0; i < kFrame; i += 4) {
+    for (std::size_t l = 0; l < 4; ++l) {
+      const float x = x_frame[i + l], d = near_frame[i + l];
+      far_sum[l] += x * x;
+      near_sum[l] += d * d;
+      fg_sum[l] += error_frame[i + l] * error_frame[i + l];
+      bg_sum[l] += background_error[i + l] * background_error[i + l];
+      estimate_sum[l] += estimate_frame[i + l] * estimate_frame[i + l];
+      far_max[l] = std::max(far_max[l], std::fabs(x));
+      near_max[l] = std::max(near_max[l], std::fabs(d));
+    }
   }
+  const auto total = [](const float(&v)[4]) { return (v[0] + v[2]) + (v[1] + v[3]); };
+  far_energy = total(far_sum);
+  near_energy = total(near_sum);
+  fg_energy = total(fg_sum);
+  bg_energy = total(bg_sum);
+  estimate_energy = total(estimate_sum);
+  const float far_peak =
+      std::max(std::max(far_max[0], far_max[1]), std::max(far_max[2], far_max[3]));
+  const float near_peak =
+      std::max(std::max(near_max[0], near_max[1]), std::max(near_max[2], near_max[3]));
 
   // The newest reference spectrum: the last two frames.
   head = (head + 1) % partitions;

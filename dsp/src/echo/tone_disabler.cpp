@@ -50,15 +50,18 @@ void ToneDisabler::Direction::accumulate(const float* samples, int phase_index) 
   const PhaseTable& table = phase_table();
   const float* c = table.cos.data() + phase_index;
   const float* s = table.sin.data() + phase_index;
-  float sum_re = 0.0f, sum_im = 0.0f, sum_energy = 0.0f;
-  for (int n = 0; n < kBlock; ++n) {
-    sum_re += samples[n] * c[n];
-    sum_im -= samples[n] * s[n];
-    sum_energy += samples[n] * samples[n];
+  // Four partial sums each: single running sums would wait on every add.
+  float sum_re[4] = {}, sum_im[4] = {}, sum_energy[4] = {};
+  for (int n = 0; n < kBlock; n += 4) {
+    for (int l = 0; l < 4; ++l) {
+      sum_re[l] += samples[n + l] * c[n + l];
+      sum_im[l] -= samples[n + l] * s[n + l];
+      sum_energy[l] += samples[n + l] * samples[n + l];
+    }
   }
-  re = sum_re;
-  im = sum_im;
-  energy = sum_energy;
+  re = (sum_re[0] + sum_re[2]) + (sum_re[1] + sum_re[3]);
+  im = (sum_im[0] + sum_im[2]) + (sum_im[1] + sum_im[3]);
+  energy = (sum_energy[0] + sum_energy[2]) + (sum_energy[1] + sum_energy[3]);
 }
 
 bool ToneDisabler::Direction::quiet() const noexcept {
