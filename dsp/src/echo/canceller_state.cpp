@@ -1,7 +1,9 @@
 #include "echo/canceller_state.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "ivrd/dsp/levels.hpp"
@@ -22,6 +24,9 @@ namespace {
 constexpr float kWindowStep = 0.7f;
 constexpr float kNarrowWindowStep = 0.35f;
 constexpr float kWindowMix = 0.5f;
+// A tap at this fraction of the strongest is where the gains turn from
+// proportional to logarithmic.
+constexpr float kGainCompression = 20.0f;
 // The normaliser also counts this share of the long-term reference power,
 // so a sudden onset after a pause does not take an outsized step.
 constexpr float kWindowLongTermShare = 0.3f;
@@ -94,6 +99,19 @@ float to_dbm0(double mean_square) {
 }
 
 float db(double ratio) { return static_cast<float>(10.0 * std::log10(std::max(ratio, 1e-12))); }
+
+// ln(1 + z) for z >= 0, to 1e-4: the exponent of 1 + z from its bits, a
+// quartic for the logarithm of its mantissa. Plain arithmetic, so every
+// build gives the same gains.
+float fast_log1p(float z) noexcept {
+  const float y = 1.0f + z;
+  const auto bits = std::bit_cast<uint32_t>(y);
+  const auto exponent = static_cast<float>(static_cast<int>(bits >> 23) - 127);
+  const float m = std::bit_cast<float>((bits & 0x007fffffu) | 0x3f800000u);  // [1, 2)
+  const float ln_m =
+      -1.7417939f + (2.8212026f + (-1.4699568f + (0.44717955f - 0.056570851f * m) * m) * m) * m;
+  return exponent * 0.69314718f + ln_m;
+}
 
 int16_t saturate(float x) noexcept {
   const float rounded = std::nearbyint(x);
@@ -281,24 +299,33 @@ void EchoCancellerState::window_to_natural(float* natural) const noexcept {
 }
 
 void EchoCancellerState::update_window_gains() noexcept {
+  // Proportionate gains that grow with the logarithm of a tap's size (as in
+  // "mu-law" PNLMS) rather than with the size itself: a tap a twentieth of
+  // the strongest already gets a large share, so the whole of a dispersive
+  // response adapts fast, not only its peak. Mixed with a uniform part
+  // (kWindowMix, as IPNLMS) and scaled to average 1 over the window.
   const std::size_t n = window_length();
-  // Eight partial sums: a single running sum would wait on every add.
-  float partial[8] = {};
-  for (std::size_t i = 0; i < n; i += 8) {
-    for (std::size_t l = 0; l < 8; ++l) partial[l] += std::fabs(window_taps[i + l]);
-  }
-  const float l1 = ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
-                   ((partial[2] + partial[6]) + (partial[3] + partial[7]));
-  if (l1 <= 0.0f) {
+  float peak = 0.0f;
+  for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(window_taps[i]));
+  if (peak <= 0.0f) {
     std::fill(window_gain.data(), window_gain.data() + n, 1.0f);
     return;
   }
-  // IPNLMS gains, scaled to average 1 over the window.
-  const float uniform = (1.0f - kWindowMix) / 2.0f;
-  const float proportional = (1.0f + kWindowMix) * static_cast<float>(n) / (2.0f * l1);
-  for (std::size_t i = 0; i < n; ++i) {
-    window_gain[i] = uniform + proportional * std::fabs(window_taps[i]);
+  const float scale = kGainCompression / peak;
+  // Eight partial sums: a single running sum would wait on every add.
+  float partial[8] = {};
+  for (std::size_t i = 0; i < n; i += 8) {
+    for (std::size_t l = 0; l < 8; ++l) {
+      const float shape = fast_log1p(scale * std::fabs(window_taps[i + l]));
+      window_gain[i + l] = shape;
+      partial[l] += shape;
+    }
   }
+  const float total = ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
+                      ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+  const float uniform = (1.0f - kWindowMix) / 2.0f;
+  const float proportional = (1.0f + kWindowMix) * static_cast<float>(n) / (2.0f * total);
+  for (std::size_t i = 0; i < n; ++i) window_gain[i] = uniform + proportional * window_gain[i];
 }
 
 void EchoCancellerState::rewhiten_window_span() noexcept {
