@@ -23,6 +23,10 @@ namespace {
 // where a smaller step leaves less of the line's noise in the taps.
 constexpr float kWindowStep = 0.7f;
 constexpr float kNarrowWindowStep = 0.35f;
+// Adapting on every other sample halves the window's cost; it starts once
+// the output cancels this well and stops below the second figure.
+constexpr float kAlternateEnterDb = 25.0f;
+constexpr float kAlternateLeaveDb = 20.0f;
 constexpr float kWindowMix = 0.5f;
 // A tap at this fraction of the strongest is where the gains turn from
 // proportional to logarithmic.
@@ -171,6 +175,8 @@ void EchoCancellerState::reset() noexcept {
   window_end = taps;
   update_window_gains();
   window_step = window_step_next = 0.0f;
+  alternating = false;
+  update_phase = 0;
   frames_in_shape = 0;
   far_track = far_slow = 0.0f;
   head = 0;
@@ -227,12 +233,29 @@ void EchoCancellerState::process_block(const int16_t* tx, int16_t* rx, std::size
   const std::size_t length = window_length();
   const std::size_t reach = window_end;
   const float mu = window_is_whole_tail() ? kWindowStep : kNarrowWindowStep;
+  // Once narrowed onto a path the output cancels well (the established ERLE,
+  // which double talk does not lower), the window adapts on every other
+  // sample only; below that it adapts on every sample.
+  const bool alternate_wanted =
+      !window_is_whole_tail() &&
+      metrics.erle_db >= (alternating ? kAlternateLeaveDb : kAlternateEnterDb);
+  if (alternate_wanted != alternating) {
+    alternating = alternate_wanted;
+    window_step = window_step_next = 0.0f;  // the two ways time their steps apart
+  }
+  const bool alternate = alternating;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t now = first + i;
     const float d = near_frame[start + i];
     const float* x_now = x_line.data() + now + 1 - reach;
     float y_background = 0.0f, q = 0.0f, e_update = 0.0f;
-    if (whitening.active()) {
+    // Once narrowed onto a converged path the window adapts on every other
+    // sample only (and just filters on the others): the step then comes from
+    // the previous update, two samples back, as the lag wants.
+    const bool skip = alternate && (update_phase ^= 1) != 0;
+    if (skip) {
+      y_background = k->window_output(window_taps.data(), x_now, length);
+    } else if (whitening.active()) {
       const float* u_now = u_line.data() + now + 1 - reach;
       float y_white = 0.0f;
       k->window_adapt(window_taps.data(), window_gain.data(), u_now - kUpdateLag, u_now, x_now,
@@ -258,8 +281,12 @@ void EchoCancellerState::process_block(const int16_t* tx, int16_t* rx, std::size
     // The update lags two samples (the step from sample n - 2 is applied at
     // n): the next sample's filtering need not wait for this division, so
     // two samples' work overlaps in the CPU. Convergence does not notice.
-    window_step = window_step_next;
-    window_step_next = adapt ? mu * e_update / normaliser : 0.0f;
+    if (alternate) {
+      if (!skip) window_step = adapt ? mu * e_update / normaliser : 0.0f;
+    } else {
+      window_step = window_step_next;
+      window_step_next = adapt ? mu * e_update / normaliser : 0.0f;
+    }
 
     const float out = nlp(error_frame[start + i], estimate_frame[start + i]);
     if (!disabled[i]) rx[i] = saturate(out);

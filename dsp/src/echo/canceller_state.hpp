@@ -106,6 +106,8 @@ struct EchoCancellerState {
   static constexpr std::size_t kUpdateLag = 2;
   float window_step = 0.0f;       // applied at the next sample
   float window_step_next = 0.0f;  // at the one after
+  bool alternating = false;       // adapting on every other sample (see process_block)
+  int update_phase = 0;
   float window_regularisation = 0.0f;
   int frames_in_shape = 0;  // far-end frames since the window last changed
   float far_track = 0.0f, far_slow = 0.0f;

@@ -114,8 +114,21 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
   *q = reduce_window(qa);
 }
 
+float window_output(const float* w, const float* x_now, size_t n) noexcept {
+  __m256 a[4];
+  for (size_t v = 0; v < 4; ++v) a[v] = _mm256_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t v = 0; v < 4; ++v) {
+      const size_t j = i + 8 * v;
+      a[v] = _mm256_add_ps(a[v], _mm256_mul_ps(_mm256_load_ps(w + j), _mm256_loadu_ps(x_now + j)));
+    }
+  }
+  return reduce_window(a);
+}
+
 }  // namespace
 
-const EchoKernels kEchoKernelsAvx2{spectral_mac, fir_block, window_adapt, window_adapt_plain};
+const EchoKernels kEchoKernelsAvx2{spectral_mac, fir_block, window_adapt, window_adapt_plain,
+                                   window_output};
 
 }  // namespace ivrd::dsp::kernels

@@ -118,8 +118,19 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
   *q = reduce(_mm512_add_ps(qa[0], qa[1]));
 }
 
+float window_output(const float* w, const float* x_now, size_t n) noexcept {
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    a0 = _mm512_add_ps(a0, _mm512_mul_ps(_mm512_load_ps(w + i), _mm512_loadu_ps(x_now + i)));
+    a1 = _mm512_add_ps(a1,
+                       _mm512_mul_ps(_mm512_load_ps(w + i + 16), _mm512_loadu_ps(x_now + i + 16)));
+  }
+  return reduce(_mm512_add_ps(a0, a1));
+}
+
 }  // namespace
 
-const EchoKernels kEchoKernelsAvx512{spectral_mac, fir_block, window_adapt, window_adapt_plain};
+const EchoKernels kEchoKernelsAvx512{spectral_mac, fir_block, window_adapt, window_adapt_plain,
+                                     window_output};
 
 }  // namespace ivrd::dsp::kernels

@@ -41,6 +41,8 @@ struct EchoKernels {
   // x_prev is x_now - 2, the 16 floats before x_now must be readable.
   void (*window_adapt_plain)(float* w, const float* h, const float* x_prev, const float* x_now,
                              float c, std::size_t n, float* y, float* q) noexcept;
+  // The window's output alone: sum w[i] * x_now[i], in the same 32 lanes.
+  float (*window_output)(const float* w, const float* x_now, std::size_t n) noexcept;
 };
 
 const EchoKernels& echo_kernels(Isa isa) noexcept;

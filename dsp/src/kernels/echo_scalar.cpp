@@ -77,9 +77,18 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
   *q = reduce_window_lanes(q_lanes);
 }
 
+float window_output(const float* w, const float* x_now, size_t n) noexcept {
+  float lanes[kEchoWindowLanes] = {};
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t l = 0; l < kEchoWindowLanes; ++l) lanes[l] = lanes[l] + w[i + l] * x_now[i + l];
+  }
+  return reduce_window_lanes(lanes);
+}
+
 }  // namespace
 
-const EchoKernels kEchoKernelsScalar{spectral_mac, fir_block, window_adapt, window_adapt_plain};
+const EchoKernels kEchoKernelsScalar{spectral_mac, fir_block, window_adapt, window_adapt_plain,
+                                     window_output};
 
 const EchoKernels& echo_kernels(Isa isa) noexcept {
   switch (isa) {

@@ -126,8 +126,21 @@ void window_adapt_plain(float* w, const float* h, const float* x_prev, const flo
   *q = reduce_window(qa);
 }
 
+float window_output(const float* w, const float* x_now, size_t n) noexcept {
+  __m128 a[8];
+  for (size_t v = 0; v < 8; ++v) a[v] = _mm_setzero_ps();
+  for (size_t i = 0; i < n; i += kEchoWindowLanes) {
+    for (size_t v = 0; v < 8; ++v) {
+      const size_t j = i + 4 * v;
+      a[v] = _mm_add_ps(a[v], _mm_mul_ps(_mm_load_ps(w + j), _mm_loadu_ps(x_now + j)));
+    }
+  }
+  return reduce_window(a);
+}
+
 }  // namespace
 
-const EchoKernels kEchoKernelsSse41{spectral_mac, fir_block, window_adapt, window_adapt_plain};
+const EchoKernels kEchoKernelsSse41{spectral_mac, fir_block, window_adapt, window_adapt_plain,
+                                    window_output};
 
 }  // namespace ivrd::dsp::kernels
