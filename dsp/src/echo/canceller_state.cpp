@@ -533,8 +533,12 @@ void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
       smooth_foreground = smooth_near;
     }
     // The established ERLE belonged to the old path, and the new one may lie
-    // outside the window.
+    // outside the window. The background starts the search afresh: the old
+    // path's large taps would hold the proportionate step away from a new,
+    // weaker path.
     set_window(0, taps);
+    window_taps.clear();
+    update_window_gains();
     erle_near_sum = erle_error_sum = 0.0f;
     metrics.erle_db = 0.0f;
     erle_linear = 1.0f;
