@@ -10,24 +10,24 @@
 //     which leaves the speech band untouched; an optional second-order
 //     high-pass removes hum as well).
 //   - The echo path is an adaptive FIR of tail_ms (1024 taps at the default
-//     128 ms), in 8 ms partitions. A background filter learns it sample by
-//     sample with proportionate NLMS (IPNLMS: each tap's step grows with its
+//     128 ms). A background filter learns it sample by sample with
+//     proportionate NLMS (each tap's step grows with the logarithm of its
 //     size, so the short burst of a hybrid's response converges many times
 //     faster than a uniform step allows) on pre-whitened signals (a short
 //     linear predictor of the far-end speech is applied to both sides, which
 //     removes speech's colouring, the reason plain NLMS is slow on speech).
-//     Once converged, only the few partitions that hold the echo stay in
-//     this time-domain window; the rest of the tail is kept up to date in the
-//     frequency domain at a fraction of the cost, and the window widens to
-//     the whole tail again when the echo path changes.
+//     Once converged, only the taps that hold the echo stay in this
+//     time-domain window (the rest held noise and is dropped), and once the
+//     output cancels 25 dB the window adapts on every other sample. It widens
+//     to the whole tail again when the echo path changes.
 //   - A foreground filter produces the output and only takes the
-//     background's coefficients when they cancel measurably better, and never
-//     while a Geigel detector or the foreground's own record says the near end
-//     is talking. Double talk therefore cannot spoil the output filter; a
-//     background that went astray is reset from the foreground.
-//   - The first partition of the foreground is applied sample by sample and
-//     the rest a frame ahead in the frequency domain, so the output has no
-//     delay and any block size gives the same samples.
+//     background's coefficients when they cancel measurably better, come
+//     within 10 dB of the ERLE it has established, and a Geigel detector
+//     sees no near-end talker. Double talk therefore cannot spoil the output
+//     filter; a background that went astray is reset from the foreground.
+//   - The foreground's first 8 ms partition runs in the time domain over each
+//     block and the rest a frame ahead in the frequency domain (FFTW), so the
+//     output has no delay and any block size gives the same samples.
 //   - A non-linear processor replaces the residual echo by comfort noise
 //     matched to the line's background (level and spectral tilt) while only
 //     the far end talks, and lets everything through as soon as the near end
