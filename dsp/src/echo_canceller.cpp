@@ -9,6 +9,9 @@
 #include "echo/canceller_state.hpp"
 
 namespace ivrd::dsp {
+
+static_assert(EchoCanceller::kPartition == static_cast<int>(echo::kFrame),
+              "the public partition size is the internal frame");
 std::optional<std::string> EchoCancellerConfig::validate() const {
   if (tail_ms < 16 || tail_ms > 256) {
     return "tail_ms: " + std::to_string(tail_ms) + " is outside 16..256 ms";

@@ -145,7 +145,6 @@ void ToneDisabler::end_block() noexcept {
   bool disable = false;
   for (Direction& direction : directions_) disable = direction.end_block(mode_) || disable;
   const bool quiet = directions_[0].quiet() && directions_[1].quiet();
-  for (Direction& direction : directions_) direction.clear_block();
   if (disable) {
     disabled_ = true;
     quiet_blocks_ = 0;

@@ -63,7 +63,6 @@ class ToneDisabler {
     // Ends a block; returns true when this direction asks to disable.
     bool end_block(ToneDisablerMode mode) noexcept;
     bool quiet() const noexcept;
-    void clear_block() noexcept { re = im = energy = 0.0f; }
   };
 
   void end_block() noexcept;
