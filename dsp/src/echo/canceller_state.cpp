@@ -60,10 +60,35 @@ constexpr float kMinCopyCancelDb = 3.0f;
 constexpr float kCopyMarginDb = 10.0f;
 constexpr float kResetWhenWorse = 4.0f;
 constexpr int kResetFrames = 4;
+// After a new echo path is found (and at the start), until the established
+// ERLE reaches 20 dB, the foreground takes the background when it is merely
+// 0.5 dB better for one frame: it follows the converging background closely.
+constexpr float kYoungErleDb = 20.0f;
+constexpr float kYoungCopyWhenBetter = 0.9f;
 // A foreground whose output is 1 dB louder than its input for 32 ms is wrong.
 constexpr float kHarmfulGain = 1.26f;
 constexpr float kGeigelMaxErlDb = 9.0f;
 constexpr int kHarmfulFrames = 4;
+constexpr float kHarmfulEstimateShare = 0.2f;
+// A foreground that has cancelled this well and then removes less than 3 dB
+// for ~100 ms of far-end speech sets the background searching for a new echo
+// path; the search's result is taken when it removes 10 dB of rx and is 6 dB
+// better than the foreground for three frames.
+constexpr float kSuspectAfterErleDb = 15.0f;
+constexpr float kSuspectRemoval = 0.5f;
+constexpr int kSuspectFrames = 12;
+constexpr float kSearchBetter = 0.25f;
+constexpr float kSearchCancel = 0.1f;
+constexpr int kSearchFrames = 10;
+// ... and when 90 % of its taps' energy lies within 32 ms, as a hybrid's
+// echo does; a background that has fitted some of a near talker's speech
+// spreads over the tail.
+constexpr float kSearchConcentration = 0.9f;
+// A search lasts at most ~0.8 s of far-end speech; after one that found
+// nothing the next waits 0.5 s, doubling up to 4 s.
+constexpr int kSearchLimitFrames = 96;
+constexpr int kSearchCooldownFrames = 64;
+constexpr int kSearchMaxCooldownFrames = 512;
 
 // Activity and regularisation levels.
 constexpr double kFarActiveDbm0 = -45.0;
@@ -77,6 +102,17 @@ constexpr int kNlpHangover = 320;  // 40 ms after the near end stops
 constexpr float kNlpPowerSmoothing = 1.0f / 32.0f;
 constexpr float kNlpGainSlew = 1.0f / 24.0f;  // ~3 ms cross-fade
 
+// The ERL is measured on the foreground's echo estimate once it cancels this
+// much, on rx before.
+constexpr float kErlFromModelDb = 10.0f;
+// The established ERLE follows the ERLE up at once and down by at most this
+// much per frame (2.5 dB/s): the copy guard and the checks against it must not
+// give way to a near talker who slowly takes over the residual. Echo paths
+// that change are handled on their own (see two_path).
+constexpr float kEstablishedFallDb = 0.02f;
+// A frame cancelled this much worse than the established ERLE is left out of
+// the ERLE.
+constexpr float kErleOutlierDb = 12.0f;
 // Memory of the ERLE figure, per frame (~0.25 s).
 constexpr float kErleMemory = 0.97f;
 // The background level may rise this much per frame (3 dB/s) and falls at once.
@@ -181,9 +217,14 @@ void EchoCancellerState::reset() noexcept {
   far_track = far_slow = 0.0f;
   head = 0;
   far_energy = near_energy = fg_energy = bg_energy = estimate_energy = 0.0f;
-  smooth_foreground = smooth_background = smooth_near = 0.0f;
+  smooth_foreground = smooth_background = smooth_near = smooth_estimate = 0.0f;
   background_erle_db = 0.0f;
-  better_frames = worse_frames = harmful_frames = 0;
+  established_erle_db = 0.0f;
+  better_frames = worse_frames = harmful_frames = suspect_frames = 0;
+  searching = false;
+  fresh_path = true;
+  search_frames = search_cooldown = 0;
+  search_backoff = kSearchCooldownFrames;
   foreground_set = false;
   background_power = 0.0f;
   background_known = false;
@@ -517,12 +558,56 @@ void EchoCancellerState::update_delay() noexcept {
   metrics.echo_delay_ms = static_cast<float>(window_end - 1 - strongest) / 8.0f;
 }
 
+float EchoCancellerState::background_concentration() noexcept {
+  // Share of the window's tap energy in its strongest span of kNarrowMaxTaps.
+  const std::size_t n = window_length();
+  const std::size_t granules = n / kNarrowGranule;
+  std::vector<float>& energy = granule_energy;
+  float total = 0.0f;
+  for (std::size_t g = 0; g < granules; ++g) {
+    float sum = 0.0f;
+    for (std::size_t j = 0; j < kNarrowGranule; ++j) {
+      const float tap = window_taps[g * kNarrowGranule + j];
+      sum += tap * tap;
+    }
+    energy[g] = sum;
+    total += sum;
+  }
+  if (total <= 0.0f) return 0.0f;
+  const std::size_t span = std::min(granules, kNarrowMaxTaps / kNarrowGranule);
+  float run = 0.0f, best = 0.0f;
+  for (std::size_t g = 0; g < granules; ++g) {
+    run += energy[g];
+    if (g >= span) run -= energy[g - span];
+    best = std::max(best, run);
+  }
+  return best / total;
+}
+
+void EchoCancellerState::restart_search() noexcept {
+  // The new echo path may lie outside the window, and the old path's large
+  // taps would hold the proportionate step away from a new, weaker one: the
+  // background starts afresh over the whole tail.
+  set_window(0, taps);
+  window_taps.clear();
+  update_window_gains();
+  // As at a cold start, the step is normalised by the short-term reference
+  // power only until the long-term figure has built up again.
+  far_slow = 0.0f;
+  better_frames = worse_frames = suspect_frames = 0;
+}
+
 void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
   if (!allowed) return;
   // A foreground that makes rx louder models an echo path that has gone:
   // take the background if it does better, else cancel nothing until it does.
-  harmful_frames =
-      foreground_set && smooth_foreground > kHarmfulGain * smooth_near ? harmful_frames + 1 : 0;
+  // (Only when the foreground's own estimate makes up much of its output: a
+  // near talker whose speech happens to run against the echo for a while
+  // also leaves an output louder than rx, with a sound foreground.)
+  harmful_frames = foreground_set && smooth_foreground > kHarmfulGain * smooth_near &&
+                           smooth_estimate > kHarmfulEstimateShare * smooth_foreground
+                       ? harmful_frames + 1
+                       : 0;
   if (harmful_frames >= kHarmfulFrames) {
     harmful_frames = 0;
     if (smooth_background < smooth_foreground) {
@@ -532,28 +617,95 @@ void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
       clear_foreground();
       smooth_foreground = smooth_near;
     }
-    // The established ERLE belonged to the old path, and the new one may lie
-    // outside the window. The background starts the search afresh: the old
-    // path's large taps would hold the proportionate step away from a new,
-    // weaker path.
-    set_window(0, taps);
-    window_taps.clear();
-    update_window_gains();
+    // While the whole tail still converges on a new path, its filter now and
+    // then models a tail the echo does not have (speech leaves it ambiguous);
+    // that is no new path, and what the background has learnt is kept.
+    if (fresh_path && window_is_whole_tail() && !searching) return;
+    // The established ERLE and the echo loss belonged to the old path; the
+    // double-talk detector must not take the new path's echo for a talker.
+    // A search under way goes on.
+    if (!searching) restart_search();
+    searching = false;
+    fresh_path = true;
+    search_backoff = kSearchCooldownFrames;
+    search_cooldown = 0;
     erle_near_sum = erle_error_sum = 0.0f;
     metrics.erle_db = 0.0f;
+    established_erle_db = 0.0f;
+    metrics.erl_db = 0.0f;
     erle_linear = 1.0f;
-    better_frames = worse_frames = 0;
     return;
   }
-  const float required_db = std::max(kMinCopyCancelDb, metrics.erle_db - kCopyMarginDb);
+  // A foreground that cancelled well and now removes almost nothing faces
+  // either a near talker or a new, louder echo path (the old estimate is then
+  // too small to make rx louder). The background searches the whole tail for
+  // a new path while the foreground stays as it is. Its result is taken only
+  // when it removes much of rx and does far better than the foreground with
+  // the Geigel detector quiet: a background adapting sample by sample can
+  // briefly fit some of a near talker's speech, but not to that degree.
+  if (search_cooldown > 0) --search_cooldown;
+  if (!searching && foreground_set && established_erle_db >= kSuspectAfterErleDb) {
+    suspect_frames =
+        smooth_foreground > kSuspectRemoval * smooth_near && !double_talk ? suspect_frames + 1 : 0;
+    if (suspect_frames >= kSuspectFrames && search_cooldown == 0) {
+      saved_window_start = window_start;
+      saved_window_end = window_end;
+      restart_search();
+      searching = true;
+      search_frames = 0;
+    }
+  }
+  if (searching) {
+    if (!double_talk && smooth_background < kSearchBetter * smooth_foreground &&
+        smooth_background < kSearchCancel * smooth_near &&
+        background_concentration() >= kSearchConcentration) {
+      if (++better_frames >= kSearchFrames) {
+        copy_background_to_foreground();
+        smooth_foreground = smooth_background;
+        searching = false;
+        fresh_path = true;
+        search_backoff = kSearchCooldownFrames;
+        better_frames = worse_frames = 0;
+        // The established ERLE starts again from the new path's.
+        erle_near_sum = smooth_near;
+        erle_error_sum = smooth_background;
+        metrics.erle_db = std::clamp(background_erle_db, 0.0f, 60.0f);
+        established_erle_db = metrics.erle_db;
+        erle_linear = std::pow(10.0f, metrics.erle_db / 10.0f);
+      }
+      return;
+    }
+    better_frames = 0;
+    // The foreground cancels as well as it did: that was a near talker. So
+    // was it when the search finds nothing in the time a new path takes to
+    // show; each search that fails waits twice as long before the next, so
+    // that a long stretch of double talk does not keep the whole tail adapting.
+    if (smooth_foreground * std::pow(10.0f, (established_erle_db - kCopyMarginDb) / 10.0f) <
+            smooth_near ||
+        ++search_frames >= kSearchLimitFrames) {
+      searching = false;
+      search_cooldown = search_backoff;
+      search_backoff = std::min(2 * search_backoff, kSearchMaxCooldownFrames);
+      // The background goes back to what the foreground holds, in the window
+      // it had: a fresh whole-tail search would learn from the near talker.
+      set_window(saved_window_start, saved_window_end);
+      copy_foreground_to_background();
+    }
+  }
+  const float required_db = std::max(kMinCopyCancelDb, established_erle_db - kCopyMarginDb);
   const float cancel_needed = std::pow(10.0f, -required_db / 10.0f);
-  if (!double_talk && smooth_background < kCopyWhenBetter * smooth_foreground &&
+  // A filter for a new echo path is taken more eagerly until it cancels 20 dB.
+  if (metrics.erle_db >= kYoungErleDb) fresh_path = false;
+  const bool young = fresh_path;
+  if (!double_talk &&
+      smooth_background < (young ? kYoungCopyWhenBetter : kCopyWhenBetter) * smooth_foreground &&
       smooth_background < cancel_needed * smooth_near) {
     worse_frames = 0;
-    if (++better_frames >= kCopyFrames) {
+    if (++better_frames >= (young ? 1 : kCopyFrames)) {
       copy_background_to_foreground();
       smooth_foreground = smooth_background;
       better_frames = 0;
+      searching = false;
     }
   } else if (foreground_set && smooth_background > kResetWhenWorse * smooth_foreground) {
     better_frames = 0;
@@ -605,6 +757,7 @@ void EchoCancellerState::end_frame() noexcept {
   smooth_foreground = 0.5f * smooth_foreground + 0.5f * fg_energy;
   smooth_background = 0.5f * smooth_background + 0.5f * bg_energy;
   smooth_near = 0.5f * smooth_near + 0.5f * near_energy;
+  smooth_estimate = 0.5f * smooth_estimate + 0.5f * estimate_energy;
   background_erle_db = db(smooth_near / std::max(smooth_background, 1e-3f));
 
   if (far_active && window_is_whole_tail()) {
@@ -627,11 +780,11 @@ void EchoCancellerState::end_frame() noexcept {
   }
   two_path(far_active && !disabled, double_talk);
   compute_foreground_tail();
-  update_levels(far_active, disabled);
+  update_levels(far_active, disabled, double_talk);
   if (++frames % 64 == 0) update_delay();
 }
 
-void EchoCancellerState::update_levels(bool far_active, bool disabled) noexcept {
+void EchoCancellerState::update_levels(bool far_active, bool disabled, bool double_talk) noexcept {
   const float inv_n = 1.0f / static_cast<float>(kFrame);
   const float far_power = far_energy * inv_n, near_power = near_energy * inv_n;
   const float error_power = fg_energy * inv_n, estimate_power = estimate_energy * inv_n;
@@ -655,7 +808,13 @@ void EchoCancellerState::update_levels(bool far_active, bool disabled) noexcept 
   const bool echo_present = echo_smooth > 2.0f * background_power;
   const bool near_active = error_smooth > kNearOverResidual * echo_smooth / erle_linear +
                                               kNearOverBackground * background_power;
-  if (far_active && echo_present && !near_active && !disabled) {
+  // A frame the foreground cancels far worse than it has been cancelling holds
+  // a near talker that neither detector caught (a new echo path is the search's
+  // or the harmful-foreground rule's business): counting it would lower the
+  // ERLE, and with it the bar near_active sets, until the talker counted as echo.
+  const bool out_of_line =
+      fg_energy * std::pow(10.0f, (established_erle_db - kErleOutlierDb) / 10.0f) > near_energy;
+  if (far_active && echo_present && !near_active && !double_talk && !out_of_line && !disabled) {
     // Powers summed over ~0.25 s of such frames, as ERLE is measured; an
     // average of per-frame ratios would be dragged down by the quiet frames.
     erle_near_sum = kErleMemory * erle_near_sum + near_energy;
@@ -664,8 +823,13 @@ void EchoCancellerState::update_levels(bool far_active, bool disabled) noexcept 
     erle_linear = std::pow(10.0f, metrics.erle_db / 10.0f);
     metrics.residual_echo_dbm0 = to_dbm0(error_smooth);
   }
-  if (far_active && echo_smooth > 0.0f) {
-    metrics.erl_db += 0.0625f * (db(far_smooth / echo_smooth) - metrics.erl_db);
+  established_erle_db = std::max(metrics.erle_db, established_erle_db - kEstablishedFallDb);
+  // The echo loss is the reference over the echo the foreground models; until
+  // that model cancels something, over all of rx (which includes any near
+  // talker, so the figure errs on the low side).
+  const float echo_seen = metrics.erle_db >= kErlFromModelDb ? echo_smooth : near_smooth;
+  if (far_active && echo_seen > 0.0f) {
+    metrics.erl_db += 0.0625f * (db(far_smooth / echo_seen) - metrics.erl_db);
   }
   if (far_active) {
     metrics.talk_state = near_active ? TalkState::double_talk : TalkState::far_end;

@@ -43,7 +43,7 @@ struct EchoCancellerState {
   void narrow_window() noexcept;
   void two_path(bool far_active, bool double_talk) noexcept;
   void compute_foreground_tail() noexcept;
-  void update_levels(bool far_active, bool disabled) noexcept;
+  void update_levels(bool far_active, bool disabled, bool double_talk) noexcept;
   void update_delay() noexcept;
 
   // The background's window: taps [window_start, window_end) of the echo
@@ -56,6 +56,8 @@ struct EchoCancellerState {
   // The background's taps in natural order (zero outside the window).
   void window_to_natural(float* natural) const noexcept;
 
+  void restart_search() noexcept;
+  float background_concentration() noexcept;
   void copy_background_to_foreground() noexcept;
   void copy_foreground_to_background() noexcept;
   void clear_foreground() noexcept;
@@ -126,15 +128,25 @@ struct EchoCancellerState {
   float far_energy = 0.0f, near_energy = 0.0f, fg_energy = 0.0f, bg_energy = 0.0f;
   float estimate_energy = 0.0f;
   float smooth_foreground = 0.0f, smooth_background = 0.0f, smooth_near = 0.0f;
+  float smooth_estimate = 0.0f;
   float background_erle_db = 0.0f;
-  int better_frames = 0, worse_frames = 0, harmful_frames = 0;
+  int better_frames = 0, worse_frames = 0, harmful_frames = 0, suspect_frames = 0;
   bool foreground_set = false;
+  // The background looks for a new echo path, from the whole tail (see
+  // two_path); the window it had is kept to go back to.
+  bool searching = false;
+  std::size_t saved_window_start = 0, saved_window_end = 0;
+  int search_frames = 0;    // far-end frames the current search has run
+  int search_cooldown = 0;  // frames before another search may start
+  int search_backoff = 0;   // the cooldown after the next search that fails
+  bool fresh_path = true;   // the foreground follows a new echo path
 
   // Levels (mean squares) and decisions.
   float far_active_power = 0.0f;
   float background_power = 0.0f;
   bool background_known = false;
-  float erle_linear = 1.0f;  // 10^(erle_db/10)
+  float erle_linear = 1.0f;          // 10^(erle_db/10)
+  float established_erle_db = 0.0f;  // see kEstablishedFallDb
   float erle_near_sum = 0.0f, erle_error_sum = 0.0f;
   float far_smooth = 0.0f, near_smooth = 0.0f, echo_smooth = 0.0f, error_smooth = 0.0f;
   int frames = 0;

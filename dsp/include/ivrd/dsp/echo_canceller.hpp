@@ -19,11 +19,14 @@
 //     Once converged, only the taps that hold the echo stay in this
 //     time-domain window (the rest held noise and is dropped), and once the
 //     output cancels 25 dB the window adapts on every other sample. It widens
-//     to the whole tail again when the echo path changes.
+//     to the whole tail again when the echo path changes: at once when the
+//     output gets louder than rx, and as a search beside the unchanged
+//     output filter when the output stops removing the echo (a louder new
+//     path, or a near talker the search must not mistake for one).
 //   - A foreground filter produces the output and only takes the
 //     background's coefficients when they cancel measurably better, come
-//     within 10 dB of the ERLE it has established, and a Geigel detector
-//     sees no near-end talker. Double talk therefore cannot spoil the output
+//     within 10 dB of the ERLE it has established (which falls no faster
+//     than 2.5 dB/s), and a Geigel detector sees no near-end talker. Double talk therefore cannot spoil the output
 //     filter; a background that went astray is reset from the foreground.
 //   - The foreground's first 8 ms partition runs in the time domain over each
 //     block and the rest a frame ahead in the frequency domain (FFTW), so the
