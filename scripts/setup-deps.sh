@@ -38,6 +38,12 @@ PACKAGES=(
   libespeak-ng-dev
   espeak-ng-data
 
+  # Call-progress tones: libtonezone's country tone tables (built-in data,
+  # read by ivrd::dsp; no DAHDI device is opened). Its header includes
+  # <dahdi/user.h>, which Debian ships only in dahdi-source.
+  libtonezone-dev
+  dahdi-source
+
   # Benchmarks and the accuracy comparator only; never linked into the product.
   libbenchmark-dev
   libspandsp-dev

@@ -9,6 +9,7 @@
 #include "capture_files.hpp"
 #include "json_line.hpp"
 #include "run_program.hpp"
+#include "usage_error.hpp"
 
 using namespace ivrd::cli_tests;
 
@@ -315,14 +316,7 @@ TEST_CASE("usage errors exit 2 with an error line and a hint, and print nothing 
   };
   for (const auto& [args, mention] : cases) {
     INFO("args: " << Catch::Detail::stringify(args));
-    const auto result = replay(args);
-    CHECK(result.status == 2);
-    CHECK(result.out.empty());
-    const auto err = split_lines(result.err);
-    REQUIRE(err.size() == 2);
-    CHECK_THAT(err[0], Catch::StartsWith("ivr-replay: "));
-    CHECK_THAT(err[0], Catch::Contains(mention));
-    CHECK_THAT(err[1], Catch::Contains("--help"));
+    check_usage_error(replay(args), mention, "");
   }
 }
 

@@ -23,6 +23,7 @@
 #include "capture_files.hpp"
 #include "json_line.hpp"
 #include "run_program.hpp"
+#include "usage_error.hpp"
 
 using namespace ivrd::cli_tests;
 namespace ts = ivrd::test_support;
@@ -447,14 +448,7 @@ TEST_CASE("echo usage errors exit 2 with an error line and a hint, and print not
   };
   for (const auto& [args, mention] : cases) {
     INFO("args: " << Catch::Detail::stringify(args));
-    const auto result = replay(args);
-    CHECK(result.status == 2);
-    CHECK(result.out.empty());
-    const auto err = split_lines(result.err);
-    REQUIRE(err.size() == 2);
-    CHECK_THAT(err[0], Catch::StartsWith("ivr-replay: "));
-    CHECK_THAT(err[0], Catch::Contains(mention));
-    CHECK(err[1] == "Try 'ivr-replay echo --help' for usage.");
+    check_usage_error(replay(args), mention, "echo");
     CHECK_FALSE(std::filesystem::exists(out));
   }
 }

@@ -1,6 +1,7 @@
 #include "command_options.hpp"
 
 #include <cctype>
+#include <exception>
 #include <ostream>
 
 namespace ivrd::ivr::replay {
@@ -48,6 +49,59 @@ driver::AudioFormat parse_format_option(const std::string& name) {
                      std::string(driver::audio_format_names()) + ")");
   }
   return *format;
+}
+
+std::optional<boost::program_options::variables_map> parse_command_line(
+    CommandArgs args, const boost::program_options::options_description& visible,
+    const char* positional_name, std::initializer_list<std::string_view> negative_value_options) {
+  namespace po = boost::program_options;
+  po::options_description all = visible;
+  all.add_options()(positional_name, po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add(positional_name, -1);
+
+  po::variables_map values;
+  try {
+    const std::vector<std::string> joined = join_negative_values(args, negative_value_options);
+    po::store(
+        po::command_line_parser(joined)
+            .options(all)
+            .positional(positional)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run(),
+        values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    throw UsageError(error.what());
+  }
+  if (values.count("help") != 0) return std::nullopt;
+  return values;
+}
+
+std::vector<std::string> files_given(const boost::program_options::variables_map& values) {
+  std::vector<std::string> files;
+  if (values.count("file") != 0) files = values["file"].as<std::vector<std::string>>();
+  if (files.empty()) throw UsageError("missing FILE");
+  return files;
+}
+
+int report_usage_error(std::ostream& err, std::string_view command, const UsageError& error) {
+  err << "ivr-replay: " << error.what() << "\nTry 'ivr-replay " << command
+      << " --help' for usage.\n";
+  return kExitUsage;
+}
+
+std::optional<driver::Capture> read_capture_reporting(const std::string& file,
+                                                      std::optional<driver::AudioFormat> format,
+                                                      std::ostream& err) {
+  try {
+    return driver::read_capture(file, format);
+  } catch (const driver::AudioFileError& error) {
+    err << "ivr-replay: " << file << ": " << error.problem() << "\n";
+  } catch (const std::exception& error) {  // e.g. a capture too large for memory
+    err << "ivr-replay: " << file << ": " << error.what() << "\n";
+  }
+  return std::nullopt;
 }
 
 }  // namespace ivrd::ivr::replay

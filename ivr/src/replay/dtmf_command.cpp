@@ -16,6 +16,7 @@
 #include "ivrd/ivr/replay.hpp"
 
 #include "command_options.hpp"
+#include "event_order.hpp"
 #include "text_output.hpp"
 
 namespace ivrd::ivr::replay {
@@ -81,26 +82,10 @@ void print_help(std::ostream& out) {
 
 // Returns nothing when --help was asked for.
 std::optional<DtmfOptions> parse_options(CommandArgs args, std::ostream& err) {
-  po::options_description all = visible_options();
-  all.add_options()("file", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("file", -1);
-
-  po::variables_map values;
-  try {
-    const std::vector<std::string> joined = join_negative_values(args, {"--min-level"});
-    po::store(
-        po::command_line_parser(joined)
-            .options(all)
-            .positional(positional)
-            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-            .run(),
-        values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw UsageError(error.what());
-  }
-  if (values.count("help") != 0) return std::nullopt;
+  const std::optional<po::variables_map> parsed =
+      parse_command_line(args, visible_options(), "file", {"--min-level"});
+  if (!parsed) return std::nullopt;
+  const po::variables_map& values = *parsed;
 
   DtmfOptions options;
   options.json = values.count("json") != 0;
@@ -126,8 +111,7 @@ std::optional<DtmfOptions> parse_options(CommandArgs args, std::ostream& err) {
   if (const std::optional<std::string> problem = options.config.validate()) {
     throw UsageError("invalid DTMF receiver settings: " + *problem);
   }
-  if (values.count("file") != 0) options.files = values["file"].as<std::vector<std::string>>();
-  if (options.files.empty()) throw UsageError("missing FILE");
+  options.files = files_given(values);
   return options;
 }
 
@@ -155,33 +139,18 @@ void detect(std::vector<Channel>& channels, const DtmfOptions& options) {
   bank.flush(sink);
 
   for (Channel& channel : channels) {
-    std::stable_sort(channel.digits.begin(), channel.digits.end(),
-                     [](const dsp::DtmfEvent& a, const dsp::DtmfEvent& b) {
-                       return a.start_sample < b.start_sample;
-                     });
+    sort_by_start(channel.digits);
   }
 }
 
 // In the order the digits occur across all files (by start, then by the
 // order the files were given), as a rig following several lines sees them.
 void print_json(const std::vector<Channel>& channels, std::ostream& out) {
-  struct Line {
-    uint64_t start;
-    size_t channel;
-    const dsp::DtmfEvent* event;
-  };
-  std::vector<Line> found;
-  for (size_t c = 0; c < channels.size(); ++c) {
-    for (const dsp::DtmfEvent& event : channels[c].digits) {
-      found.push_back({event.start_sample, c, &event});
-    }
-  }
-  std::stable_sort(found.begin(), found.end(), [](const Line& a, const Line& b) {
-    return a.start != b.start ? a.start < b.start : a.channel < b.channel;
-  });
+  const auto found = in_time_order<dsp::DtmfEvent>(
+      channels, [](const Channel& channel) -> const auto& { return channel.digits; });
   std::vector<std::string> quoted_files;
   for (const Channel& channel : channels) quoted_files.push_back(json_quote(channel.file));
-  for (const Line& line : found) {
+  for (const auto& line : found) {
     const dsp::DtmfEvent& event = *line.event;
     out << "{\"file\": " << quoted_files[line.channel]
         << ", \"digit\": " << json_quote(std::string(1, event.digit))
@@ -210,41 +179,8 @@ void print_text(const std::vector<Channel>& channels, std::ostream& out) {
 }  // namespace
 
 int run_dtmf_command(CommandArgs args, std::ostream& out, std::ostream& err) {
-  std::optional<DtmfOptions> options;
-  try {
-    options = parse_options(args, err);
-  } catch (const UsageError& error) {
-    err << "ivr-replay: " << error.what() << "\nTry 'ivr-replay dtmf --help' for usage.\n";
-    return kExitUsage;
-  }
-  if (!options) {
-    print_help(out);
-    return kExitOk;
-  }
-
-  // Read everything first: the bank then runs all channels tick by tick.
-  std::vector<Channel> channels;
-  bool unusable = false;
-  for (const std::string& file : options->files) {
-    try {
-      driver::Capture capture = driver::read_capture(file, options->format);
-      channels.push_back(Channel{file, std::move(capture.samples), {}});
-    } catch (const driver::AudioFileError& error) {
-      err << "ivr-replay: " << file << ": " << error.problem() << "\n";
-      unusable = true;
-    } catch (const std::exception& error) {  // e.g. a capture too large for memory
-      err << "ivr-replay: " << file << ": " << error.what() << "\n";
-      unusable = true;
-    }
-  }
-
-  detect(channels, *options);
-  if (options->json) {
-    print_json(channels, out);
-  } else {
-    print_text(channels, out);
-  }
-  return unusable ? kExitUsage : kExitOk;
+  return run_file_command<Channel>("dtmf", args, out, err, parse_options, print_help, detect,
+                                   print_json, print_text);
 }
 
 }  // namespace ivrd::ivr::replay

@@ -156,27 +156,10 @@ std::string file_option(const po::variables_map& values, const char* option) {
 
 // Returns nothing when --help was asked for.
 std::optional<EchoOptions> parse_options(CommandArgs args, std::ostream& err) {
-  po::options_description all = visible_options();
-  all.add_options()("argument", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("argument", -1);
-
-  po::variables_map values;
-  try {
-    const std::vector<std::string> joined =
-        join_negative_values(args, {"--tail-ms", "--high-pass"});
-    po::store(
-        po::command_line_parser(joined)
-            .options(all)
-            .positional(positional)
-            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-            .run(),
-        values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw UsageError(error.what());
-  }
-  if (values.count("help") != 0) return std::nullopt;
+  const std::optional<po::variables_map> parsed =
+      parse_command_line(args, visible_options(), "argument", {"--tail-ms", "--high-pass"});
+  if (!parsed) return std::nullopt;
+  const po::variables_map& values = *parsed;
   if (values.count("argument") != 0) {
     throw UsageError("unexpected argument '" +
                      values["argument"].as<std::vector<std::string>>().front() +
@@ -226,19 +209,6 @@ std::optional<EchoOptions> parse_options(CommandArgs args, std::ostream& err) {
 }
 
 // The capture, or nothing after one line on err naming the file.
-std::optional<driver::Capture> read_input(const std::string& file,
-                                          std::optional<driver::AudioFormat> format,
-                                          std::ostream& err) {
-  try {
-    return driver::read_capture(file, format);
-  } catch (const driver::AudioFileError& error) {
-    err << "ivr-replay: " << file << ": " << error.problem() << "\n";
-  } catch (const std::exception& error) {  // e.g. a capture too large for memory
-    err << "ivr-replay: " << file << ": " << error.what() << "\n";
-  }
-  return std::nullopt;
-}
-
 std::string sample_count(size_t samples) {
   return std::to_string(samples) + (samples == 1 ? " sample" : " samples");
 }
@@ -276,8 +246,7 @@ int run_echo_command(CommandArgs args, std::ostream& out, std::ostream& err) {
   try {
     options = parse_options(args, err);
   } catch (const UsageError& error) {
-    err << "ivr-replay: " << error.what() << "\nTry 'ivr-replay echo --help' for usage.\n";
-    return kExitUsage;
+    return report_usage_error(err, "echo", error);
   }
   if (!options) {
     print_help(out);
@@ -285,9 +254,9 @@ int run_echo_command(CommandArgs args, std::ostream& out, std::ostream& err) {
   }
 
   // Both inputs are read whole before OUT is touched: a bad input leaves OUT as it was.
-  std::optional<driver::Capture> far = read_input(options->far, options->format, err);
+  std::optional<driver::Capture> far = read_capture_reporting(options->far, options->format, err);
   if (!far) return kExitUsage;
-  std::optional<driver::Capture> near = read_input(options->near, options->format, err);
+  std::optional<driver::Capture> near = read_capture_reporting(options->near, options->format, err);
   if (!near) return kExitUsage;
   if (far->samples.size() != near->samples.size()) {
     err << "ivr-replay: echo: FAR (" << options->far << ") has "

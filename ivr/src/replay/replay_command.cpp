@@ -8,11 +8,15 @@
 namespace ivrd::ivr::replay {
 namespace {
 
-constexpr std::array<Command, 2> kCommands{{
+constexpr std::array<Command, 4> kCommands{{
     {"dtmf", "dtmf [--json] [--format F] FILE...", "DTMF digits in captures, with their times",
      run_dtmf_command},
     {"echo", "echo --far FAR --near NEAR --out OUT [--tail-ms MS] [--nlp on|off] [--stats]",
      "NEAR with the line echo of FAR removed, and the canceller's figures", run_echo_command},
+    {"callerid", "callerid [--json] [--format F] FILE...",
+     "caller ID messages (Bell 202, V.23, DTMF) in captures", run_callerid_command},
+    {"tones", "tones [--json] [--zone ZZ] [--format F] FILE...",
+     "call-progress tones (dial, ringback, busy, ...) of a country in captures", run_tones_command},
 }};
 
 void print_usage(std::ostream& out) {

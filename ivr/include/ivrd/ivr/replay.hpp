@@ -61,6 +61,46 @@ int run_replay(CommandArgs args, std::ostream& out, std::ostream& err);
 // other files are still processed and the exit code is then 2.
 int run_dtmf_command(CommandArgs args, std::ostream& out, std::ostream& err);
 
+// `ivr-replay tones [--json] [--zone ZZ] [--format F] [--in-call] [--min-level DBM0] FILE...`
+//
+// Reads every file first (formats as for dtmf), then runs one
+// dsp::CallProgressDetector per file for the tone zone ZZ (libtonezone's
+// code, default "us"), 160 samples at a time, and flushes it at the end.
+//   plain:  per file, one line per tone "<file>: <tone>  at <start> ms
+//           (<duration> ms)", then "<file>: <n> tone(s)" or "<file>: no tones"
+//   --json: one object per tone and line, by start (files in the order given
+//           on a tie): {"file": "<file>", "tone": "busy", "start_ms": 1000.0,
+//           "end_ms": 4500.0}; tone is dial, ringback, busy, congestion, sit or
+//           disconnect (busy and congestion with --in-call).
+// An unknown zone is a usage error naming it (with "did you mean" or the
+// list). Unusable files as for dtmf: one line on err each, exit code 2.
+int run_tones_command(CommandArgs args, std::ostream& out, std::ostream& err);
+
+// `ivr-replay callerid [--json] [--format F] [--isa I] [--min-level DBM0] FILE...`
+//
+// Reads every file first (formats as for dtmf), then runs one
+// dsp::CallerIdReceiver per file (Bell 202 and V.23 FSK, SDMF and MDMF, and
+// DTMF caller ID), 160 samples (one 20 ms tick) at a time, and flushes it at
+// the end. --min-level sets the weakest FSK signal decoded (default -45).
+//   plain:  per file, in the order the files were given, one line per message
+//           "<file>: <format>  at <start> ms: number <number>, name "<name>",
+//           date <MMDDhhmm>" (each part only when sent; "number private" or
+//           "number out of area" for an absent number; "not valid (checksum
+//           or message error)" for a message that failed its checksum), then
+//           "<file>: <n> caller ID message(s)" or "<file>: no caller ID"
+//   --json: one object per message and line, in the order the messages occur
+//           (by start; files in the order given on a tie):
+//           {"file": "<file>", "start_ms": 1234.5, "format": "bell202_mdmf",
+//            "number": "5551234", "name": "JOHN DOE", "datetime": "12251030",
+//            "absence": null, "valid": true}
+//           format: bell202_sdmf, bell202_mdmf, v23_sdmf (type 0x04 sent with
+//           V.23), v23_mdmf or dtmf; number, name and datetime are null when
+//           not sent (always when valid is false); absence is "private",
+//           "out_of_area" or null; start_ms is exact (samples / 8).
+// Unusable files as for dtmf: one line on err each, the others processed,
+// exit code 2.
+int run_callerid_command(CommandArgs args, std::ostream& out, std::ostream& err);
+
 // `ivr-replay echo --far FAR --near NEAR --out OUT [--tail-ms MS] [--nlp on|off]
 //                  [--tone-disabler off|reversal|any] [--high-pass HZ]
 //                  [--format F] [--isa I] [--stats] [--json]`
