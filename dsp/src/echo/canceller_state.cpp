@@ -432,18 +432,8 @@ void EchoCancellerState::narrow_window() noexcept {
     // Trim from both ends, 16 taps at a time, while what is trimmed holds
     // no more than the allowed share of the path's energy.
     const std::size_t granules = taps / kNarrowGranule;
-    std::vector<float>& energy = granule_energy;
-    float total = 0.0f;
-    for (std::size_t g = 0; g < granules; ++g) {
-      float sum = 0.0f;
-      for (std::size_t j = 0; j < kNarrowGranule; ++j) {
-        const float tap = window_taps[g * kNarrowGranule + j];
-        sum += tap * tap;
-      }
-      // window_taps is reversed: granule g covers taps from the end.
-      energy[granules - 1 - g] = sum;
-      total += sum;
-    }
+    const std::vector<float>& energy = granule_energy;
+    const float total = measure_granules();
     if (total <= 0.0f) return;
     // A granule at the ends goes when it is far below the strongest (the
     // adaptation's noise, not echo), as long as all that goes stays small.
@@ -558,11 +548,8 @@ void EchoCancellerState::update_delay() noexcept {
   metrics.echo_delay_ms = static_cast<float>(window_end - 1 - strongest) / 8.0f;
 }
 
-float EchoCancellerState::background_concentration() noexcept {
-  // Share of the window's tap energy in its strongest span of kNarrowMaxTaps.
-  const std::size_t n = window_length();
-  const std::size_t granules = n / kNarrowGranule;
-  std::vector<float>& energy = granule_energy;
+float EchoCancellerState::measure_granules() noexcept {
+  const std::size_t granules = window_length() / kNarrowGranule;
   float total = 0.0f;
   for (std::size_t g = 0; g < granules; ++g) {
     float sum = 0.0f;
@@ -570,9 +557,18 @@ float EchoCancellerState::background_concentration() noexcept {
       const float tap = window_taps[g * kNarrowGranule + j];
       sum += tap * tap;
     }
-    energy[g] = sum;
+    // window_taps is reversed: granule g covers taps from the end.
+    granule_energy[granules - 1 - g] = sum;
     total += sum;
   }
+  return total;
+}
+
+float EchoCancellerState::background_concentration() noexcept {
+  // Share of the window's tap energy in its strongest span of kNarrowMaxTaps.
+  const std::size_t granules = window_length() / kNarrowGranule;
+  const std::vector<float>& energy = granule_energy;
+  const float total = measure_granules();
   if (total <= 0.0f) return 0.0f;
   const std::size_t span = std::min(granules, kNarrowMaxTaps / kNarrowGranule);
   float run = 0.0f, best = 0.0f;

@@ -57,6 +57,9 @@ struct EchoCancellerState {
   void window_to_natural(float* natural) const noexcept;
 
   void restart_search() noexcept;
+  // Energies of the window's 16-tap granules into granule_energy, in natural
+  // tap order; returns their sum.
+  float measure_granules() noexcept;
   float background_concentration() noexcept;
   void copy_background_to_foreground() noexcept;
   void copy_foreground_to_background() noexcept;

@@ -26,8 +26,8 @@
 //   - A foreground filter produces the output and only takes the
 //     background's coefficients when they cancel measurably better, come
 //     within 10 dB of the ERLE it has established (which falls no faster
-//     than 2.5 dB/s), and a Geigel detector sees no near-end talker. Double talk therefore cannot spoil the output
-//     filter; a background that went astray is reset from the foreground.
+//     than 2.5 dB/s), and a Geigel detector sees no near-end talker. Double talk therefore cannot
+//     spoil the output filter; a background that went astray is reset from the foreground.
 //   - The foreground's first 8 ms partition runs in the time domain over each
 //     block and the rest a frame ahead in the frequency domain (FFTW), so the
 //     output has no delay and any block size gives the same samples.
