@@ -472,8 +472,9 @@ Quality measure_quality(const Factory& make, const Scenario& single, const Scena
     q.outputs.insert(q.outputs.end(), out.begin(), out.end());
 
     // The same audio from the change on through a canceller that starts
-    // there: how long the new path takes from a cold start, which is as fast
-    // as re-convergence can hope to be on this speech.
+    // there, for reference: a cold start on this speech. It has it easier
+    // than re-convergence mid-call: its reference history is empty, so at
+    // first only the taps the new speech has reached are excited.
     const std::vector<int16_t> silence(change.rx.size() - kEventAt, 0);
     auto cold = make();
     const auto cold_out = run(*cold, change.tx.subspan(kEventAt),
