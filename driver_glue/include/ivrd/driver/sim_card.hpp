@@ -114,8 +114,10 @@ struct SimScript {
   size_t index = 0;
   uint64_t position = 0;  // samples into the current step
   bool finished() const noexcept { return index >= steps.size(); }
+  // Past the last step it stays at the end, so that steps appended later
+  // (a caller who gave up, scripted again) are run.
   void next() noexcept {
-    ++index;
+    if (index < steps.size()) ++index;
     position = 0;
   }
   void drop_rest() noexcept { index = steps.size(); }
