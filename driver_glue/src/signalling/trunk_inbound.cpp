@@ -1,0 +1,324 @@
+#include "ivrd/driver/trunk_inbound.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "ivrd/dsp/levels.hpp"
+
+namespace ivrd::driver {
+
+namespace {
+
+constexpr uint64_t samples_of_ms(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
+
+// The mean square of a sine at this level, so a block's power is compared
+// without a logarithm per block.
+double dbm0_to_mean_square(double dbm0) {
+  const double full_scale_sine_power = 32767.0 * 32767.0 / 2.0;
+  return full_scale_sine_power * std::pow(10.0, (dbm0 - dsp::kFullScaleSineDbm0) / 10.0);
+}
+
+}  // namespace
+
+std::optional<std::string> TrunkInboundConfig::validate() const {
+  std::string problems;
+  auto problem = [&](const std::string& text) {
+    if (!problems.empty()) problems += '\n';
+    problems += text;
+  };
+  if (dsp::find_tone_zone(tone_zone) == nullptr) {
+    problem("unknown tone zone '" + tone_zone + "': " + dsp::tone_zone_hint(tone_zone));
+  }
+  if (answer_after_rings == 0) problem("answer_after_rings must be at least 1");
+  if (min_ring_ms >= max_ring_ms) problem("min_ring_ms must be less than max_ring_ms");
+  if (ring_timeout_ms <= max_ring_ms) problem("ring_timeout_ms must be longer than max_ring_ms");
+  if (silence_timeout_ms == 0) problem("silence_timeout_ms must be positive");
+  if (!(silence_level_dbm0 < 0.0f && silence_level_dbm0 > -100.0f)) {
+    problem("silence_level_dbm0 must be between -100 and 0");
+  }
+  if (auto error = call_progress.validate()) problem("call_progress: " + *error);
+  if (problems.empty()) return std::nullopt;
+  return problems;
+}
+
+std::string_view trunk_inbound_state_name(TrunkInboundState state) noexcept {
+  switch (state) {
+    case TrunkInboundState::idle: return "idle";
+    case TrunkInboundState::announced: return "announced";
+    case TrunkInboundState::ringing: return "ringing";
+    case TrunkInboundState::connected: return "connected";
+  }
+  return "?";
+}
+
+std::string_view trunk_event_name(TrunkEventKind kind) noexcept {
+  switch (kind) {
+    case TrunkEventKind::incoming_call: return "incoming_call";
+    case TrunkEventKind::caller_id: return "caller_id";
+    case TrunkEventKind::answered: return "answered";
+    case TrunkEventKind::far_end_hung_up: return "far_end_hung_up";
+    case TrunkEventKind::ringing_stopped: return "ringing_stopped";
+  }
+  return "?";
+}
+
+std::string_view hang_up_reason_name(HangUpReason reason) noexcept {
+  switch (reason) {
+    case HangUpReason::loop_current_drop: return "loop_current_drop";
+    case HangUpReason::polarity_reversal: return "polarity_reversal";
+    case HangUpReason::disconnect_tone: return "disconnect_tone";
+    case HangUpReason::silence_timeout: return "silence_timeout";
+    case HangUpReason::line_alarm: return "line_alarm";
+  }
+  return "?";
+}
+
+TrunkInbound::TrunkInbound(Line& line, const TrunkInboundConfig& config, uint64_t start_sample)
+    : line_(line), config_(config), clock_(start_sample), tick_end_(start_sample) {
+  if (auto problems = config_.validate()) {
+    throw std::invalid_argument(line_.name() + ": inbound trunk configuration: " + *problems);
+  }
+  if (line_.kind() != PortKind::trunk) {
+    throw std::invalid_argument(line_.name() + ": inbound trunk signalling needs a trunk port");
+  }
+  zone_ = dsp::find_tone_zone(config_.tone_zone);
+  config_.call_progress.in_call = true;
+  silence_mean_square_ = dbm0_to_mean_square(config_.silence_level_dbm0);
+  pending_.reserve(16);
+  blocks_.reserve(4);
+}
+
+void TrunkInbound::tick() noexcept {
+  pending_.clear();
+  blocks_.clear();
+  while (auto event = line_.next_event()) pending_.push_back(*event);
+  while (auto block = line_.read()) blocks_.push_back(*block);
+  tick_end_ = clock_ + blocks_.size() * kBlockSamples;
+  // Each event is applied before the block it happened in, so the audio
+  // after a ring or a hang-up is routed by the state it led to.
+  size_t next = 0;
+  for (const Block& block : blocks_) {
+    const uint64_t end = clock_ + kBlockSamples;
+    while (next < pending_.size() && pending_[next].sample < end) on_event(pending_[next++]);
+    on_block(block);
+    check_timers();
+  }
+  while (next < pending_.size()) on_event(pending_[next++]);
+}
+
+std::optional<TrunkEvent> TrunkInbound::next_event() {
+  if (events_.empty()) return std::nullopt;
+  TrunkEvent event = events_.front();
+  events_.pop_front();
+  return event;
+}
+
+bool TrunkInbound::hang_up() {
+  if (state_ != TrunkInboundState::connected) return false;
+  to_idle();
+  return true;
+}
+
+void TrunkInbound::on_event(const LineEvent& event) noexcept {
+  switch (event.kind) {
+    case LineEventKind::ring_begin:
+      if (state_ == TrunkInboundState::idle || state_ == TrunkInboundState::announced) {
+        close_caller_id();  // a pre-ring message lands in held_
+        state_ = TrunkInboundState::ringing;
+        rings_ = 0;
+        report(make(TrunkEventKind::incoming_call, event.sample));
+        for (const dsp::CallerIdMessage& message : held_) {
+          TrunkEvent out = make(TrunkEventKind::caller_id, message.end_sample);
+          out.caller_id = message;
+          report(out);
+        }
+        held_.clear();
+      } else if (state_ == TrunkInboundState::ringing) {
+        close_caller_id();
+      }
+      if (state_ == TrunkInboundState::ringing) {
+        ring_began_ = event.sample;
+        last_ring_event_ = event.sample;
+      }
+      break;
+    case LineEventKind::ring_off_hook: {
+      if (state_ != TrunkInboundState::ringing || !ring_began_) break;
+      const uint64_t length = event.sample - *ring_began_;
+      ring_began_.reset();
+      last_ring_event_ = event.sample;
+      if (length < samples_of_ms(config_.min_ring_ms) ||
+          length > samples_of_ms(config_.max_ring_ms)) {
+        break;
+      }
+      ++rings_;
+      const uint32_t needed = config_.expect_caller_id ? config_.answer_after_rings : 1;
+      if (rings_ >= needed) {
+        answer();
+      } else if (rings_ == 1 && config_.expect_caller_id) {
+        open_caller_id();
+      }
+      break;
+    }
+    case LineEventKind::polarity:
+      if (state_ == TrunkInboundState::idle && config_.expect_caller_id) {
+        state_ = TrunkInboundState::announced;
+        last_ring_event_ = event.sample;
+        open_caller_id();
+      } else if (state_ == TrunkInboundState::connected &&
+                 event.sample >= connected_at_ + samples_of_ms(config_.polarity_guard_ms)) {
+        far_end_gone(HangUpReason::polarity_reversal, event.sample);
+      }
+      break;
+    case LineEventKind::on_hook:
+      if (state_ == TrunkInboundState::connected) {
+        far_end_gone(HangUpReason::loop_current_drop, event.sample);
+      }
+      break;
+    case LineEventKind::alarm:
+      if (state_ == TrunkInboundState::connected) {
+        far_end_gone(HangUpReason::line_alarm, event.sample);
+      } else if (state_ == TrunkInboundState::ringing) {
+        ringing_stopped(event.sample);
+      } else {
+        to_idle();
+      }
+      break;
+    case LineEventKind::wink_flash:
+    case LineEventKind::no_alarm:
+    case LineEventKind::dial_complete:
+    case LineEventKind::ringer_on:
+    case LineEventKind::ringer_off: break;
+  }
+}
+
+void TrunkInbound::on_block(std::span<const int16_t, kBlockSamples> block) noexcept {
+  const uint64_t start = clock_;
+  clock_ += kBlockSamples;
+  if (caller_id_) {
+    caller_id_->rx(block, [this](const dsp::CallerIdMessage& message) { on_caller_id(message); });
+  }
+  if (state_ != TrunkInboundState::connected || !progress_) return;
+
+  // The detector's sink must not end the call itself: that would destroy the
+  // detector inside its own rx().
+  std::optional<dsp::CallProgressEvent> disconnect;
+  progress_->rx(block, [&](const dsp::CallProgressEvent& event) {
+    if (event.kind == dsp::CallProgressEventKind::begin &&
+        event.tone == dsp::CallProgressTone::disconnect && !disconnect) {
+      disconnect = event;
+    }
+  });
+  if (disconnect) {
+    far_end_gone(HangUpReason::disconnect_tone, progress_offset_ + disconnect->detected_sample,
+                 progress_offset_ + disconnect->start_sample);
+    return;
+  }
+
+  double sum = 0.0;
+  for (int16_t sample : block) sum += static_cast<double>(sample) * sample;
+  if (sum / static_cast<double>(kBlockSamples) < silence_mean_square_) {
+    silent_samples_ += kBlockSamples;
+  } else {
+    silent_samples_ = 0;
+  }
+  if (silent_samples_ >= samples_of_ms(config_.silence_timeout_ms)) {
+    far_end_gone(HangUpReason::silence_timeout, start + kBlockSamples);
+  }
+}
+
+void TrunkInbound::check_timers() noexcept {
+  if (state_ != TrunkInboundState::ringing && state_ != TrunkInboundState::announced) return;
+  if (clock_ < last_ring_event_ + samples_of_ms(config_.ring_timeout_ms)) return;
+  if (state_ == TrunkInboundState::ringing) {
+    ringing_stopped(clock_);
+  } else {
+    to_idle();  // a reversal with no ring after it is not a call
+  }
+}
+
+void TrunkInbound::open_caller_id() noexcept {
+  caller_id_.emplace(config_.caller_id);
+  caller_id_offset_ = clock_;
+}
+
+void TrunkInbound::close_caller_id() noexcept {
+  if (!caller_id_) return;
+  caller_id_->flush([this](const dsp::CallerIdMessage& message) { on_caller_id(message); });
+  caller_id_.reset();
+}
+
+void TrunkInbound::on_caller_id(const dsp::CallerIdMessage& message) noexcept {
+  dsp::CallerIdMessage rebased = message;
+  rebased.start_sample += caller_id_offset_;
+  rebased.end_sample += caller_id_offset_;
+  if (state_ == TrunkInboundState::announced) {
+    held_.push_back(rebased);
+  } else if (state_ == TrunkInboundState::ringing) {
+    TrunkEvent event = make(TrunkEventKind::caller_id, rebased.end_sample);
+    event.caller_id = rebased;
+    report(event);
+  }
+}
+
+void TrunkInbound::answer() noexcept {
+  close_caller_id();
+  try {
+    line_.answer();
+  } catch (const LineError&) {
+    // The caller gave up in the same instant; the backend refused the answer.
+    ringing_stopped(clock_);
+    return;
+  }
+  state_ = TrunkInboundState::connected;
+  // The backend connects from the next sample it produces, after the blocks
+  // this tick has read.
+  connected_at_ = tick_end_;
+  silent_samples_ = 0;
+  progress_.emplace(*zone_, config_.call_progress);
+  progress_offset_ = clock_;
+  report(make(TrunkEventKind::answered, connected_at_));
+}
+
+void TrunkInbound::far_end_gone(HangUpReason reason, uint64_t sample,
+                                uint64_t tone_start) noexcept {
+  TrunkEvent event = make(TrunkEventKind::far_end_hung_up, sample);
+  event.reason = reason;
+  event.tone_start_sample = tone_start;
+  report(event);
+  to_idle();
+}
+
+void TrunkInbound::ringing_stopped(uint64_t sample) noexcept {
+  close_caller_id();  // report what the window still held, for this call
+  report(make(TrunkEventKind::ringing_stopped, sample));
+  to_idle();
+}
+
+void TrunkInbound::to_idle() noexcept {
+  caller_id_.reset();
+  held_.clear();
+  progress_.reset();
+  if (line_.off_hook()) {
+    try {
+      line_.hang_up();
+    } catch (const LineError&) {
+      // Already on-hook as far as the backend is concerned: nothing to undo.
+    }
+  }
+  state_ = TrunkInboundState::idle;
+  rings_ = 0;
+  ring_began_.reset();
+  silent_samples_ = 0;
+}
+
+void TrunkInbound::report(TrunkEvent event) noexcept { events_.push_back(std::move(event)); }
+
+TrunkEvent TrunkInbound::make(TrunkEventKind kind, uint64_t sample) const noexcept {
+  TrunkEvent event;
+  event.kind = kind;
+  event.sample = sample;
+  event.rings = rings_;
+  return event;
+}
+
+}  // namespace ivrd::driver
