@@ -391,9 +391,12 @@ TEST_CASE("messages between rings and in the middle of speech-like audio", "[cal
   check_same(found[0], first);
   check_same(found[1], second);
   check_same(found[2], third);
-  for (size_t i = 0; i < 3; ++i) {
-    CHECK(static_cast<double>(found[i].start_sample) == Approx(starts[i]).margin(80));
-  }
+  // Within 10 ms where silence comes before; the DTMF message follows the
+  // talk directly, and the digit detector may place its start up to 20 ms
+  // into what the talk's last syllable blurs.
+  CHECK(static_cast<double>(found[0].start_sample) == Approx(starts[0]).margin(80));
+  CHECK(static_cast<double>(found[1].start_sample) == Approx(starts[1]).margin(80));
+  CHECK(static_cast<double>(found[2].start_sample) == Approx(starts[2]).margin(160));
 }
 
 TEST_CASE("the same messages at the same samples for blocks of 1, 7 and 160 samples",
