@@ -77,4 +77,14 @@ inline Block pattern_block(int seed) {
   return block;
 }
 
+// A caller ID message with every field, in the given format.
+inline dsp::CallerIdMessage sample_caller_id(dsp::CallerIdFormat format) {
+  dsp::CallerIdMessage m;
+  m.format = format;
+  m.number = "5551234567";
+  m.name = "Alice Example";
+  m.datetime = "12071830";
+  return m;
+}
+
 }  // namespace ivrd::driver::testing

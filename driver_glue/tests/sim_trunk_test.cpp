@@ -28,6 +28,7 @@ using ivrd::driver::testing::dtmf_digits;
 using ivrd::driver::testing::kinds;
 using ivrd::driver::testing::pattern_block;
 using ivrd::driver::testing::run_ms;
+using ivrd::driver::testing::sample_caller_id;
 using ivrd::driver::testing::Tap;
 using ivrd::dsp::CallerIdFormat;
 using ivrd::dsp::CallerIdMessage;
@@ -36,15 +37,6 @@ namespace {
 
 SimPort& one_trunk(SimCard& card) {
   return card.add_span("analog", SpanType::analog, {PortKind::trunk}).port(0);
-}
-
-CallerIdMessage message(CallerIdFormat format) {
-  CallerIdMessage m;
-  m.format = format;
-  m.number = "5551234567";
-  m.name = "Alice Example";
-  m.datetime = "12071830";
-  return m;
 }
 
 // Answers at the tick after the first ring began; returns the sample the
@@ -102,7 +94,7 @@ TEST_CASE("sim trunk: Bell 202 caller ID between the first and second ring decod
     SimCard card;
     SimPort& line = one_trunk(card);
     Tap tap(line);
-    CallerIdMessage sent = message(format);
+    CallerIdMessage sent = sample_caller_id(format);
     if (format == CallerIdFormat::bell202_sdmf) sent.name = "";
     line.caller().ring(RingCadence::us(), sent, CallerIdTiming::between_first_and_second_ring, 2);
     run_ms(card, 7000, {&tap});
@@ -124,7 +116,7 @@ TEST_CASE("sim trunk: V.23 caller ID after a polarity reversal, before the first
   SimCard card;
   SimPort& line = one_trunk(card);
   Tap tap(line);
-  const CallerIdMessage sent = message(CallerIdFormat::v23_mdmf);
+  const CallerIdMessage sent = sample_caller_id(CallerIdFormat::v23_mdmf);
   line.caller().ring(RingCadence::uk(), sent, CallerIdTiming::after_polarity_reversal, 1);
   run_ms(card, 5000, {&tap});
 

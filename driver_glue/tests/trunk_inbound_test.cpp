@@ -20,6 +20,8 @@
 #include "ivrd/test_support/seed.hpp"
 #include "ivrd/test_support/speech.hpp"
 
+#include "sim_test_support.hpp"
+
 using ivrd::driver::CallerIdTiming;
 using ivrd::driver::HangUpReason;
 using ivrd::driver::ms_to_samples;
@@ -35,6 +37,7 @@ using ivrd::driver::TrunkEventKind;
 using ivrd::driver::TrunkInbound;
 using ivrd::driver::TrunkInboundConfig;
 using ivrd::driver::TrunkInboundState;
+using ivrd::driver::testing::sample_caller_id;
 using ivrd::dsp::CallerIdFormat;
 using ivrd::dsp::CallerIdMessage;
 namespace support = ivrd::test_support;
@@ -86,15 +89,6 @@ struct Call {
   std::vector<TrunkEvent> events;
 };
 
-CallerIdMessage message(CallerIdFormat format) {
-  CallerIdMessage m;
-  m.format = format;
-  m.number = "5551234567";
-  m.name = "Alice Example";
-  m.datetime = "12071830";
-  return m;
-}
-
 std::vector<int16_t> busy_tone(const ivrd::dsp::ToneZone& zone, uint64_t periods,
                                uint64_t* period) {
   ivrd::dsp::ToneGenerator generator(zone, ivrd::dsp::CallProgressTone::busy, -20.0f);
@@ -125,7 +119,7 @@ TEST_CASE(
     "trunk inbound: US cadence with Bell 202 MDMF between rings (GR-30), answered after "
     "2 rings, loop-current drop ends the call") {
   Call call;
-  const CallerIdMessage sent = message(CallerIdFormat::bell202_mdmf);
+  const CallerIdMessage sent = sample_caller_id(CallerIdFormat::bell202_mdmf);
   call.port.caller()
       .ring(RingCadence::us(), sent, CallerIdTiming::between_first_and_second_ring)
       .wait_ms(1000)
@@ -166,7 +160,7 @@ TEST_CASE(
   TrunkInboundConfig config;
   config.tone_zone = "uk";
   Call call(config);
-  const CallerIdMessage sent = message(CallerIdFormat::v23_mdmf);
+  const CallerIdMessage sent = sample_caller_id(CallerIdFormat::v23_mdmf);
   call.port.caller()
       .ring(RingCadence::uk(), sent, CallerIdTiming::after_polarity_reversal)
       .wait_ms(2000)
@@ -382,7 +376,7 @@ TEST_CASE(
 TEST_CASE(
     "trunk inbound: a caller who drops during the caller ID leaves no number and an idle "
     "port that takes the next call") {
-  const CallerIdMessage sent = message(CallerIdFormat::bell202_mdmf);
+  const CallerIdMessage sent = sample_caller_id(CallerIdFormat::bell202_mdmf);
   // The FSK starts 500 ms after the first ring; a 1.1 s pause with one cycle
   // cuts it 600 ms in: past the 400 ms of seizure and mark, in the middle of
   // the message's bytes.

@@ -189,10 +189,7 @@ int16_t SimCaller::step(SimPort& port, uint64_t sample) {
     const SimStep& step = script_.steps[script_.index];
     switch (step.kind) {
       case Kind::wait:
-        if (script_.position < step.samples) {
-          ++script_.position;
-          return 0;
-        }
+        if (script_.waiting(step.samples)) return 0;
         break;
       case Kind::ring:
         if (auto out = ring_step(port, step, sample)) return *out;
@@ -262,10 +259,7 @@ int16_t SimPhone::step(SimPort& port, uint64_t sample) {
     const SimStep& step = script_.steps[script_.index];
     switch (step.kind) {
       case Kind::wait:
-        if (script_.position < step.samples) {
-          ++script_.position;
-          return 0;
-        }
+        if (script_.waiting(step.samples)) return 0;
         break;
       case Kind::wait_for_ring:
         if (!port.ringing_) return 0;

@@ -121,6 +121,13 @@ struct SimScript {
     position = 0;
   }
   void drop_rest() noexcept { index = steps.size(); }
+  // For a step that waits `samples`: true (and one sample further) while it
+  // still waits.
+  bool waiting(uint64_t samples) noexcept {
+    if (position >= samples) return false;
+    ++position;
+    return true;
+  }
 };
 }  // namespace detail
 
