@@ -37,6 +37,8 @@ PACKAGES=(
   libboost-program-options-dev
   libespeak-ng-dev
   espeak-ng-data
+  # ALSA: a sound device (a headset) as an extension port.
+  libasound2-dev
 
   # Call-progress tones: libtonezone's country tone tables (built-in data,
   # read by ivrd::dsp; no DAHDI device is opened). Its header includes
