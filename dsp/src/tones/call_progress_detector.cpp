@@ -356,7 +356,11 @@ bool CallProgressDetector::consistent_from(const Cadence& cadence, uint64_t firs
     const float lo = step.ms * (1.0f - config_.cadence_tolerance) - kSlackMs;
     const bool cut = i == first && seg.cut_short;
     if (ms > hi) return false;
-    const bool full = !ongoing && !cut;
+    // A burst that follows speech may have begun under it; once what shows
+    // of it is already as long as the cadence's burst, it is a whole one
+    // (it cannot be longer than allowed: that was checked), so a tone that
+    // starts as speech ends is confirmed a period sooner.
+    const bool full = !ongoing && (!cut || ms >= lo);
     if (full && ms < lo) return false;
     if (step.set < 0) {
       if (seg.energy_count > 0 && !ongoing) {

@@ -26,7 +26,8 @@
 //    relative to the tone, burst levels in the table's ratios ("@": -10 dB;
 //    Australia's congestion is also recognised without its weak bursts,
 //    which noise can hide), and a first burst cut short by what came before
-//    (speech, the start of the stream) may be short. A tone is reported once
+//    (speech, the start of the stream) may be short (once it is as long as
+//    the cadence's burst it counts as a whole one). A tone is reported once
 //    its cadence has been seen for a full period (busy, congestion and
 //    disconnect: a period plus the next burst, about 1.5 periods after it
 //    starts) and no other tone of the zone that would be reported
