@@ -252,6 +252,76 @@ TEST_CASE(
   }
 }
 
+// The zone's ringing cadence: the cadence of its ringback tone, which is the
+// ringing the exchange plays back to the caller.
+RingCadence ring_cadence_of(const ivrd::dsp::ToneZone& zone) {
+  RingCadence cadence;
+  for (const auto& segment : zone.tone(ivrd::dsp::CallProgressTone::ringback).segments) {
+    cadence.on_off_ms.push_back(segment.duration_ms);
+  }
+  return cadence;
+}
+
+TEST_CASE(
+    "trunk inbound: whole calls in each zone's ring cadence end by every supervision: loop "
+    "drop, polarity, disconnect tone, silence (us, uk, de, fr, au)") {
+  const support::Seed seed("trunk inbound zones and supervision");
+  for (const char* code : {"us", "uk", "de", "fr", "au"}) {
+    const ivrd::dsp::ToneZone* zone = ivrd::dsp::find_tone_zone(code);
+    REQUIRE(zone != nullptr);
+    const RingCadence cadence = ring_cadence_of(*zone);
+    REQUIRE_NOTHROW(cadence.validate());
+    for (const HangUpReason reason :
+         {HangUpReason::loop_current_drop, HangUpReason::polarity_reversal,
+          HangUpReason::disconnect_tone, HangUpReason::silence_timeout}) {
+      INFO("zone " << code << ", " << ivrd::driver::hang_up_reason_name(reason));
+      TrunkInboundConfig config;
+      config.tone_zone = code;
+      Call call(config);
+      // Two seconds of the caller's line noise, then the hang-up.
+      const std::vector<int16_t> talk =
+          support::white_noise(ms_to_samples(2000), -40.0, seed.derive(code));
+      auto& caller = call.port.caller().ring(cadence).play(talk);
+      uint64_t period = 0;
+      switch (reason) {
+        case HangUpReason::loop_current_drop: caller.hang_up(Supervision::loop_current_drop); break;
+        case HangUpReason::polarity_reversal: caller.hang_up(Supervision::polarity_reversal); break;
+        case HangUpReason::disconnect_tone:
+          caller.play(busy_tone(*zone, 5, &period)).hang_up(Supervision::none);
+          break;
+        case HangUpReason::silence_timeout:
+        case HangUpReason::line_alarm: caller.hang_up(Supervision::none); break;
+      }
+      const TrunkEvent* answered = call.run_until(TrunkEventKind::answered, 15000);
+      REQUIRE(answered != nullptr);
+      CHECK(answered->rings == 2);
+      const uint64_t end_of_talk = answered->sample + talk.size();
+      const TrunkEvent* gone = call.run_until(TrunkEventKind::far_end_hung_up, 40000);
+      REQUIRE(gone != nullptr);
+      CHECK(gone->reason == reason);
+      switch (reason) {
+        case HangUpReason::loop_current_drop:
+        case HangUpReason::polarity_reversal: CHECK(gone->sample == end_of_talk); break;
+        case HangUpReason::disconnect_tone:
+          CHECK(gone->tone_start_sample + ms_to_samples(60) >= end_of_talk);
+          CHECK(gone->tone_start_sample <= end_of_talk + ms_to_samples(60));
+          CHECK(gone->sample - end_of_talk <= 2 * period);
+          break;
+        case HangUpReason::silence_timeout:
+        case HangUpReason::line_alarm:
+          CHECK(gone->sample >= end_of_talk + ms_to_samples(30000));
+          CHECK(gone->sample <=
+                end_of_talk + ms_to_samples(30000) + 2 * ivrd::driver::kBlockSamples);
+          break;
+      }
+      CHECK(call.kinds() == Kinds{TrunkEventKind::incoming_call, TrunkEventKind::answered,
+                                  TrunkEventKind::far_end_hung_up});
+      CHECK(call.machine.state() == TrunkInboundState::idle);
+      CHECK_FALSE(call.port.off_hook());
+    }
+  }
+}
+
 TEST_CASE("trunk inbound: a line that goes silent with no signal ends by the silence timeout") {
   TrunkInboundConfig config;
   config.expect_caller_id = false;

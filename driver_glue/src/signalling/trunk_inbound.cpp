@@ -1,9 +1,6 @@
 #include "ivrd/driver/trunk_inbound.hpp"
 
-#include <cmath>
 #include <stdexcept>
-
-#include "ivrd/dsp/levels.hpp"
 
 namespace ivrd::driver {
 
@@ -11,11 +8,13 @@ namespace {
 
 constexpr uint64_t samples_of_ms(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
 
-// The mean square of a sine at this level, so a block's power is compared
-// without a logarithm per block.
-double dbm0_to_mean_square(double dbm0) {
-  const double full_scale_sine_power = 32767.0 * 32767.0 / 2.0;
-  return full_scale_sine_power * std::pow(10.0, (dbm0 - dsp::kFullScaleSineDbm0) / 10.0);
+DisconnectSupervisionConfig supervision_of(const TrunkInboundConfig& config) {
+  DisconnectSupervisionConfig out;
+  out.polarity_guard_ms = config.polarity_guard_ms;
+  out.silence_timeout_ms = config.silence_timeout_ms;
+  out.silence_level_dbm0 = config.silence_level_dbm0;
+  out.call_progress = config.call_progress;
+  return out;
 }
 
 }  // namespace
@@ -32,11 +31,7 @@ std::optional<std::string> TrunkInboundConfig::validate() const {
   if (answer_after_rings == 0) problem("answer_after_rings must be at least 1");
   if (min_ring_ms >= max_ring_ms) problem("min_ring_ms must be less than max_ring_ms");
   if (ring_timeout_ms <= max_ring_ms) problem("ring_timeout_ms must be longer than max_ring_ms");
-  if (silence_timeout_ms == 0) problem("silence_timeout_ms must be positive");
-  if (!(silence_level_dbm0 < 0.0f && silence_level_dbm0 > -100.0f)) {
-    problem("silence_level_dbm0 must be between -100 and 0");
-  }
-  if (auto error = call_progress.validate()) problem("call_progress: " + *error);
+  if (auto errors = supervision_of(*this).validate()) problem(*errors);
   if (problems.empty()) return std::nullopt;
   return problems;
 }
@@ -62,17 +57,6 @@ std::string_view trunk_event_name(TrunkEventKind kind) noexcept {
   return "?";
 }
 
-std::string_view hang_up_reason_name(HangUpReason reason) noexcept {
-  switch (reason) {
-    case HangUpReason::loop_current_drop: return "loop_current_drop";
-    case HangUpReason::polarity_reversal: return "polarity_reversal";
-    case HangUpReason::disconnect_tone: return "disconnect_tone";
-    case HangUpReason::silence_timeout: return "silence_timeout";
-    case HangUpReason::line_alarm: return "line_alarm";
-  }
-  return "?";
-}
-
 TrunkInbound::TrunkInbound(Line& line, const TrunkInboundConfig& config, uint64_t start_sample)
     : line_(line), config_(config), clock_(start_sample), tick_end_(start_sample) {
   if (auto problems = config_.validate()) {
@@ -83,7 +67,7 @@ TrunkInbound::TrunkInbound(Line& line, const TrunkInboundConfig& config, uint64_
   }
   zone_ = dsp::find_tone_zone(config_.tone_zone);
   config_.call_progress.in_call = true;
-  silence_mean_square_ = dbm0_to_mean_square(config_.silence_level_dbm0);
+  supervision_ = supervision_of(config_);
   pending_.reserve(16);
   blocks_.reserve(4);
 }
@@ -164,19 +148,18 @@ void TrunkInbound::on_event(const LineEvent& event) noexcept {
         state_ = TrunkInboundState::announced;
         last_ring_event_ = event.sample;
         open_caller_id();
-      } else if (state_ == TrunkInboundState::connected &&
-                 event.sample >= connected_at_ + samples_of_ms(config_.polarity_guard_ms)) {
-        far_end_gone(HangUpReason::polarity_reversal, event.sample);
+      } else if (state_ == TrunkInboundState::connected && supervisor_) {
+        if (auto gone = supervisor_->on_event(event)) far_end_gone(*gone);
       }
       break;
     case LineEventKind::on_hook:
-      if (state_ == TrunkInboundState::connected) {
-        far_end_gone(HangUpReason::loop_current_drop, event.sample);
+      if (state_ == TrunkInboundState::connected && supervisor_) {
+        if (auto gone = supervisor_->on_event(event)) far_end_gone(*gone);
       }
       break;
     case LineEventKind::alarm:
       if (state_ == TrunkInboundState::connected) {
-        far_end_gone(HangUpReason::line_alarm, event.sample);
+        far_end_gone(Disconnect{HangUpReason::line_alarm, event.sample, 0});
       } else if (state_ == TrunkInboundState::ringing) {
         ringing_stopped(event.sample);
       } else {
@@ -197,33 +180,8 @@ void TrunkInbound::on_block(std::span<const int16_t, kBlockSamples> block) noexc
   if (caller_id_) {
     caller_id_->rx(block, [this](const dsp::CallerIdMessage& message) { on_caller_id(message); });
   }
-  if (state_ != TrunkInboundState::connected || !progress_) return;
-
-  // The detector's sink must not end the call itself: that would destroy the
-  // detector inside its own rx().
-  std::optional<dsp::CallProgressEvent> disconnect;
-  progress_->rx(block, [&](const dsp::CallProgressEvent& event) {
-    if (event.kind == dsp::CallProgressEventKind::begin &&
-        event.tone == dsp::CallProgressTone::disconnect && !disconnect) {
-      disconnect = event;
-    }
-  });
-  if (disconnect) {
-    far_end_gone(HangUpReason::disconnect_tone, progress_offset_ + disconnect->detected_sample,
-                 progress_offset_ + disconnect->start_sample);
-    return;
-  }
-
-  double sum = 0.0;
-  for (int16_t sample : block) sum += static_cast<double>(sample) * sample;
-  if (sum / static_cast<double>(kBlockSamples) < silence_mean_square_) {
-    silent_samples_ += kBlockSamples;
-  } else {
-    silent_samples_ = 0;
-  }
-  if (silent_samples_ >= samples_of_ms(config_.silence_timeout_ms)) {
-    far_end_gone(HangUpReason::silence_timeout, start + kBlockSamples);
-  }
+  if (state_ != TrunkInboundState::connected || !supervisor_) return;
+  if (auto gone = supervisor_->on_block(block, start)) far_end_gone(*gone);
 }
 
 void TrunkInbound::check_timers() noexcept {
@@ -272,18 +230,14 @@ void TrunkInbound::answer() noexcept {
   state_ = TrunkInboundState::connected;
   // The backend connects from the next sample it produces, after the blocks
   // this tick has read.
-  connected_at_ = tick_end_;
-  silent_samples_ = 0;
-  progress_.emplace(*zone_, config_.call_progress);
-  progress_offset_ = clock_;
-  report(make(TrunkEventKind::answered, connected_at_));
+  supervisor_.emplace(*zone_, supervision_, tick_end_, clock_);
+  report(make(TrunkEventKind::answered, tick_end_));
 }
 
-void TrunkInbound::far_end_gone(HangUpReason reason, uint64_t sample,
-                                uint64_t tone_start) noexcept {
-  TrunkEvent event = make(TrunkEventKind::far_end_hung_up, sample);
-  event.reason = reason;
-  event.tone_start_sample = tone_start;
+void TrunkInbound::far_end_gone(const Disconnect& disconnect) noexcept {
+  TrunkEvent event = make(TrunkEventKind::far_end_hung_up, disconnect.sample);
+  event.reason = disconnect.reason;
+  event.tone_start_sample = disconnect.tone_start_sample;
   report(event);
   to_idle();
 }
@@ -297,7 +251,7 @@ void TrunkInbound::ringing_stopped(uint64_t sample) noexcept {
 void TrunkInbound::to_idle() noexcept {
   caller_id_.reset();
   held_.clear();
-  progress_.reset();
+  supervisor_.reset();
   if (line_.off_hook()) {
     try {
       line_.hang_up();
@@ -308,7 +262,6 @@ void TrunkInbound::to_idle() noexcept {
   state_ = TrunkInboundState::idle;
   rings_ = 0;
   ring_began_.reset();
-  silent_samples_ = 0;
 }
 
 void TrunkInbound::report(TrunkEvent event) noexcept { events_.push_back(std::move(event)); }

@@ -3,6 +3,7 @@
 
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 #include "ivrd/driver/sim_card.hpp"
 
@@ -17,6 +18,12 @@ constexpr uint64_t kCallerIdAfterPolarity = ms_to_samples(250);
 constexpr uint64_t kRingAfterCallerId = ms_to_samples(500);
 constexpr uint64_t kLongestPulseBreak = ms_to_samples(200);
 constexpr uint64_t kInterDigitMake = ms_to_samples(300);
+constexpr uint32_t kDialToneAfterMs = 300;
+constexpr uint32_t kInterDigitTimeoutMs = 3000;
+constexpr uint32_t kRoutingDelayMs = 500;
+constexpr uint32_t kMaxRouteDigits = 64;
+constexpr uint64_t kSitSilence = ms_to_samples(1000);  // after a SIT whose table has no end
+constexpr uint64_t kAnnouncementPause = ms_to_samples(500);
 
 SimStep wait_step(uint32_t ms) {
   SimStep step;
@@ -72,6 +79,28 @@ std::optional<int16_t> audio_at(const SimStep& step, uint64_t position) {
   return std::nullopt;
 }
 
+int16_t next_sample(dsp::ToneGenerator& generator) noexcept {
+  int16_t out = 0;
+  generator.tx(std::span<int16_t>(&out, 1));
+  return out;
+}
+
+// The zone's SIT once, with the silence that closes it, then the
+// announcement and a pause: what an intercept repeats.
+std::vector<int16_t> sit_loop(const detail::SimExchangeScript& script) {
+  const dsp::ToneDefinition& sit = script.zone->tone(dsp::CallProgressTone::sit);
+  uint64_t length = 0;
+  for (const dsp::ToneSegment& segment : sit.segments) {
+    length += segment.duration_ms > 0 ? ms_to_samples(segment.duration_ms) : kSitSilence;
+  }
+  std::vector<int16_t> pcm(length);
+  dsp::ToneGenerator generator(sit, script.tone_level_dbm0);
+  generator.tx(pcm);
+  pcm.insert(pcm.end(), script.announcement.begin(), script.announcement.end());
+  pcm.resize(pcm.size() + kAnnouncementPause, 0);
+  return pcm;
+}
+
 }  // namespace
 
 SimCaller& SimCaller::wait_ms(uint32_t ms) {
@@ -112,6 +141,95 @@ SimCaller& SimCaller::hang_up(Supervision supervision) {
   SimStep step = hook_step(Kind::hang_up);
   step.supervision = supervision;
   script_.steps.push_back(std::move(step));
+  return *this;
+}
+
+SimCaller& SimCaller::expect_outbound(std::string_view zone) {
+  const dsp::ToneZone* found = dsp::find_tone_zone(zone);
+  if (found == nullptr) {
+    throw std::invalid_argument("unknown tone zone '" + std::string(zone) +
+                                "': " + dsp::tone_zone_hint(zone));
+  }
+  SimStep step;
+  step.kind = Kind::exchange;
+  step.exchange.zone = found;
+  step.exchange.dial_tone_after = ms_to_samples(kDialToneAfterMs);
+  step.exchange.interdigit_timeout = ms_to_samples(kInterDigitTimeoutMs);
+  step.exchange.routing_delay = ms_to_samples(kRoutingDelayMs);
+  script_.steps.push_back(std::move(step));
+  return *this;
+}
+
+detail::SimExchangeScript& SimCaller::last_exchange(const char* call) {
+  if (script_.steps.empty() || script_.steps.back().kind != Kind::exchange) {
+    throw std::logic_error(std::string(call) + " must follow expect_outbound()");
+  }
+  return script_.steps.back().exchange;
+}
+
+SimCaller& SimCaller::dial_tone_after_ms(uint32_t ms) {
+  last_exchange("dial_tone_after_ms()").dial_tone_after = ms_to_samples(ms);
+  return *this;
+}
+
+SimCaller& SimCaller::no_dial_tone(bool accepts_digits) {
+  detail::SimExchangeScript& script = last_exchange("no_dial_tone()");
+  script.dial_tone_after.reset();
+  script.dead = !accepts_digits;
+  return *this;
+}
+
+SimCaller& SimCaller::route_after_digits(uint32_t digits) {
+  if (digits == 0 || digits > kMaxRouteDigits) {
+    throw std::invalid_argument("route_after_digits: " + std::to_string(digits) +
+                                " is not between 1 and " + std::to_string(kMaxRouteDigits));
+  }
+  last_exchange("route_after_digits()").route_after_digits = digits;
+  return *this;
+}
+
+SimCaller& SimCaller::interdigit_timeout_ms(uint32_t ms) {
+  if (ms == 0) throw std::invalid_argument("interdigit_timeout_ms must be positive");
+  last_exchange("interdigit_timeout_ms()").interdigit_timeout = ms_to_samples(ms);
+  return *this;
+}
+
+SimCaller& SimCaller::answer_after_rings(uint32_t rings, AnswerSignal signal) {
+  detail::SimExchangeScript& script = last_exchange("answer_after_rings()");
+  script.outcome = SimCallOutcome::answer;
+  script.rings = rings;
+  script.answer_signal = signal;
+  return *this;
+}
+
+SimCaller& SimCaller::busy() {
+  last_exchange("busy()").outcome = SimCallOutcome::busy;
+  return *this;
+}
+
+SimCaller& SimCaller::congestion() {
+  last_exchange("congestion()").outcome = SimCallOutcome::congestion;
+  return *this;
+}
+
+SimCaller& SimCaller::sit(std::span<const int16_t> announcement) {
+  detail::SimExchangeScript& script = last_exchange("sit()");
+  script.outcome = SimCallOutcome::sit;
+  script.announcement.assign(announcement.begin(), announcement.end());
+  return *this;
+}
+
+SimCaller& SimCaller::no_answer() {
+  last_exchange("no_answer()").outcome = SimCallOutcome::no_answer;
+  return *this;
+}
+
+SimCaller& SimCaller::tone_level_dbm0(float level) {
+  if (!(level <= 0.0f && level >= -60.0f)) {
+    throw std::invalid_argument("tone_level_dbm0: " + std::to_string(level) +
+                                " is not between -60 and 0");
+  }
+  last_exchange("tone_level_dbm0()").tone_level_dbm0 = level;
   return *this;
 }
 
@@ -164,7 +282,13 @@ std::optional<int16_t> SimCaller::ring_step(SimPort& port, const SimStep& step, 
 }
 
 void SimCaller::observe_loop(bool closed, uint64_t sample) {
+  const bool collecting = exchange_connected_ &&
+                          (phase_ == ExchangePhase::dial_tone || phase_ == ExchangePhase::digits);
   if (closed != loop_closed_) {
+    if (!closed && collecting) {
+      digit_begun_ = true;
+      last_digit_at_ = sample;
+    }
     if (closed && loop_opened_at_ && sample - *loop_opened_at_ < kLongestPulseBreak) ++pulses_;
     if (!closed) {
       loop_opened_at_ = sample;
@@ -175,14 +299,133 @@ void SimCaller::observe_loop(bool closed, uint64_t sample) {
     loop_changed_at_ = sample;
   }
   if (closed && pulses_ > 0 && sample - loop_changed_at_ >= kInterDigitMake) {
-    pulse_digits_ += static_cast<char>('0' + pulses_ % 10);
+    const char digit = static_cast<char>('0' + pulses_ % 10);
+    pulse_digits_ += digit;
     pulses_ = 0;
+    if (collecting) {
+      dialled_digits_ += digit;
+      last_digit_at_ = sample;
+    }
   }
 }
 
+void SimCaller::hear(int16_t sample, uint64_t line_sample, size_t limit) {
+  heard_.push(sample, limit);
+  if (!exchange_connected_ || !digit_detector_) return;
+  if (phase_ != ExchangePhase::dial_tone && phase_ != ExchangePhase::digits) return;
+  digit_audio_.push_back(sample);
+  if (digit_audio_.size() < static_cast<size_t>(dsp::DtmfDetector::kSubBlock)) return;
+  digit_detector_->rx(digit_audio_, [&](const dsp::DtmfEvent& event) {
+    digit_begun_ = true;
+    last_digit_at_ = line_sample;
+    if (event.kind == dsp::DtmfEventKind::end) dialled_digits_ += event.digit;
+  });
+  digit_audio_.clear();
+}
+
+void SimCaller::end_outbound() noexcept {
+  exchange_connected_ = false;
+  phase_ = ExchangePhase::seizure;
+  tone_.reset();
+  digit_detector_.reset();
+  digit_audio_.clear();
+  sit_loop_.clear();
+  sit_position_ = 0;
+}
+
+int16_t SimCaller::outcome_sample(const detail::SimExchangeScript& script) {
+  if (script.outcome == SimCallOutcome::sit) {
+    const int16_t out = sit_loop_[sit_position_];
+    sit_position_ = (sit_position_ + 1) % sit_loop_.size();
+    return out;
+  }
+  return tone_ ? next_sample(*tone_) : int16_t{0};
+}
+
+std::optional<int16_t> SimCaller::exchange_step(SimPort& port, const SimStep& step,
+                                                uint64_t sample) {
+  const detail::SimExchangeScript& script = step.exchange;
+  if (!exchange_connected_) {
+    if (!port.appliance_off_hook_) return int16_t{0};  // waiting for the seizure
+    exchange_connected_ = true;
+    phase_ = ExchangePhase::dial_tone;
+    phase_start_ = sample;
+    digit_begun_ = false;
+    last_digit_at_ = sample;
+    dialled_digits_.clear();
+    tone_.reset();
+    digit_detector_.emplace();
+    digit_audio_.clear();
+  }
+  switch (phase_) {
+    case ExchangePhase::seizure:
+    case ExchangePhase::dial_tone:
+      if (!digit_begun_) {
+        if (!script.dial_tone_after || sample - phase_start_ < *script.dial_tone_after) {
+          return int16_t{0};
+        }
+        if (!tone_)
+          tone_.emplace(*script.zone, dsp::CallProgressTone::dial, script.tone_level_dbm0);
+        return next_sample(*tone_);
+      }
+      tone_.reset();  // the first digit stops dial tone
+      phase_ = ExchangePhase::digits;
+      [[fallthrough]];
+    case ExchangePhase::digits: {
+      if (script.dead) return int16_t{0};
+      const bool enough =
+          script.route_after_digits > 0 && dialled_digits_.size() >= script.route_after_digits;
+      const bool timed_out =
+          !dialled_digits_.empty() && sample - last_digit_at_ >= script.interdigit_timeout;
+      if (!enough && !timed_out) return int16_t{0};
+      phase_ = ExchangePhase::routing;
+      phase_start_ = sample;
+      return int16_t{0};
+    }
+    case ExchangePhase::routing: {
+      if (sample - phase_start_ < script.routing_delay) return int16_t{0};
+      phase_ = ExchangePhase::outcome;
+      phase_start_ = sample;
+      switch (script.outcome) {
+        case SimCallOutcome::answer:
+        case SimCallOutcome::no_answer:
+          tone_.emplace(*script.zone, dsp::CallProgressTone::ringback, script.tone_level_dbm0);
+          break;
+        case SimCallOutcome::busy:
+          tone_.emplace(*script.zone, dsp::CallProgressTone::busy, script.tone_level_dbm0);
+          break;
+        case SimCallOutcome::congestion:
+          tone_.emplace(*script.zone, dsp::CallProgressTone::congestion, script.tone_level_dbm0);
+          break;
+        case SimCallOutcome::sit:
+          sit_loop_ = sit_loop(script);
+          sit_position_ = 0;
+          break;
+      }
+      [[fallthrough]];
+    }
+    case ExchangePhase::outcome:
+      if (script.outcome == SimCallOutcome::answer) {
+        const uint64_t period =
+            tone_ && tone_->period_samples() > 0 ? tone_->period_samples() : ms_to_samples(1000);
+        if (sample - phase_start_ >= script.rings * period) {
+          tone_.reset();
+          in_call_ = true;
+          if (script.answer_signal == AnswerSignal::polarity_reversal) {
+            port.emit(LineEventKind::polarity, sample);
+          }
+          return std::nullopt;
+        }
+      }
+      return outcome_sample(script);
+  }
+  return int16_t{0};
+}
+
 int16_t SimCaller::step(SimPort& port, uint64_t sample) {
-  if (in_call_ && !port.appliance_off_hook_) {
+  if ((in_call_ || exchange_connected_) && !port.appliance_off_hook_) {
     in_call_ = false;
+    end_outbound();
     script_.drop_rest();
   }
   while (!script_.finished()) {
@@ -209,6 +452,10 @@ int16_t SimCaller::step(SimPort& port, uint64_t sample) {
           }
         }
         in_call_ = false;
+        end_outbound();
+        break;
+      case Kind::exchange:
+        if (auto out = exchange_step(port, step, sample)) return *out;
         break;
       case Kind::wait_for_ring:
       case Kind::off_hook: break;  // phone steps, never built by a caller
@@ -272,7 +519,8 @@ int16_t SimPhone::step(SimPort& port, uint64_t sample) {
           return *out;
         }
         break;
-      case Kind::ring: break;  // a caller step, never built by a phone
+      case Kind::ring:
+      case Kind::exchange: break;  // caller steps, never built by a phone
     }
     script_.next();
   }

@@ -208,7 +208,12 @@ void SimPort::set_phone_hook(bool up, uint64_t sample) {
 }
 
 bool SimPort::trunk_connected() const noexcept {
-  return appliance_off_hook_ && !flashing() && !pulsing() && caller_.in_call_;
+  return appliance_off_hook_ && !flashing() && !pulsing() &&
+         (caller_.in_call_ || caller_.exchange_connected_);
+}
+
+size_t SimPort::heard_limit() const noexcept {
+  return static_cast<size_t>(ms_to_samples(card_.config().heard_limit_ms));
 }
 
 void SimPort::take_tx() noexcept {
@@ -239,7 +244,7 @@ int16_t SimPort::trunk_sample(uint64_t sample, int16_t tx, int16_t far) {
   caller_.observe_loop(appliance_off_hook_ && !flashing() && !pulse_break, sample);
   const bool connected = trunk_connected();
   if (tx_flash_left_ > 0) --tx_flash_left_;
-  caller_.heard_.push_back(connected ? tx : 0);
+  caller_.hear(connected ? tx : 0, sample, heard_limit());
   // On-hook, the line still carries audio: that is how caller ID arrives.
   return connected || !appliance_off_hook_ ? far : 0;
 }
@@ -265,7 +270,7 @@ int16_t SimPort::extension_sample(uint64_t sample, int16_t tx, int16_t far) {
     ++ring_position_;
   }
   const bool connected = phone_.off_hook_;
-  phone_.heard_.push_back(connected ? tx : caller_id);
+  phone_.heard_.push(connected ? tx : caller_id, heard_limit());
   return connected ? far : 0;
 }
 

@@ -43,13 +43,24 @@
 //     its pulse dialling breaks it per DAHDI's default pulse timing, and the
 //     caller (the exchange) decodes the digits.
 //
-// Not simulated (yet): pulse dialling by a phone, dial tone and call-progress
-// tones from the far end (a seized trunk is silent), outbound calls to a far
-// end, line noise, echo and loss, robbed-bit or PRI signalling on T1/E1 spans
-// (their channels behave as analog ports).
+// Outbound calls: a trunk port's caller can also be the exchange the
+// appliance dials out through (SimCaller::expect_outbound() below): it gives
+// the zone's dial tone when the line is seized, decodes the digits dialled
+// (DTMF through dsp::DtmfDetector on the transmitted audio, pulses from the
+// loop breaks), then plays the zone's ringback and answers, or plays busy,
+// congestion, SIT with an announcement, or rings for ever.
 //
-// heard() buffers keep every sample (16 kB per simulated second per port):
-// the card is meant for tests and short demonstrations, not to run for days.
+// Not simulated (yet): pulse dialling by a phone, dial tone from an
+// extension port, line noise, echo and loss, robbed-bit or PRI signalling on
+// T1/E1 spans (their channels behave as analog ports).
+//
+// heard() buffers: one sample per line sample, bounded by
+// SimConfig::heard_limit_ms (10 minutes by default; 0 keeps everything).
+// Past the limit the oldest audio is dropped in slices, so a buffer holds
+// between the limit and a quarter more of the most recent audio;
+// heard_start() is the line sample of heard()[0] and heard_total() the
+// samples heard since the card started, so a test can still index by line
+// sample (line sample n is heard()[n - heard_start()]).
 //
 // Errors: a bad script (unknown DTMF digit, bad cadence), a channel that does
 // not exist, or loopback of a port with itself throw std::invalid_argument or
@@ -69,7 +80,10 @@
 #include "ivrd/driver/line.hpp"
 #include "ivrd/driver/span.hpp"
 #include "ivrd/dsp/caller_id.hpp"
+#include "ivrd/dsp/dtmf_detector.hpp"
 #include "ivrd/dsp/dtmf_generator.hpp"
+#include "ivrd/dsp/tone_generator.hpp"
+#include "ivrd/dsp/tone_zone.hpp"
 
 namespace ivrd::driver {
 
@@ -78,6 +92,8 @@ struct SimConfig {
   uint32_t rx_flash_ms = 1250;  // DAHDI_DEFAULT_RXFLASHTIME
   uint32_t tx_flash_ms = 750;   // DAHDI_DEFAULT_FLASHTIME
   size_t queue_blocks = 50;     // receive and transmit queues, per port
+  // Most recent audio kept by each far end's heard() buffer; 0: no limit.
+  uint32_t heard_limit_ms = 10 * 60 * 1000;
 };
 
 // How a caller's hang-up shows on the trunk port.
@@ -92,12 +108,60 @@ enum class CallerIdTiming : uint8_t {
   after_polarity_reversal,        // before the first ring (UK, parts of Europe)
 };
 
+// What the simulated exchange does with an outbound call once it has the
+// number.
+enum class SimCallOutcome : uint8_t {
+  answer,      // ringback for the given rings, then the callee answers
+  busy,        // the zone's busy tone until the appliance hangs up
+  congestion,  // the zone's congestion (reorder) tone, likewise
+  sit,         // special information tone, then the announcement, repeated
+  no_answer,   // ringback for ever
+};
+
+// How the exchange shows the callee's answer on the line.
+enum class AnswerSignal : uint8_t {
+  polarity_reversal,  // a polarity event at the answer (answer supervision)
+  none,               // nothing: only the callee's voice tells
+};
+
 class SimPort;
 class SimSpan;
 
 namespace detail {
+// An outbound call's script, built by SimCaller::expect_outbound() and the
+// calls that follow it. Times in samples.
+struct SimExchangeScript {
+  const dsp::ToneZone* zone = nullptr;
+  std::optional<uint64_t> dial_tone_after;  // nothing: no dial tone
+  bool dead = false;                        // no dial tone and digits lead nowhere
+  uint32_t route_after_digits = 0;          // 0: after the inter-digit timeout
+  uint64_t interdigit_timeout = 0;
+  uint64_t routing_delay = 0;
+  SimCallOutcome outcome = SimCallOutcome::answer;
+  uint32_t rings = 2;
+  AnswerSignal answer_signal = AnswerSignal::polarity_reversal;
+  std::vector<int16_t> announcement;  // sit
+  float tone_level_dbm0 = -16.0f;
+};
+
+// A far end's heard() audio, bounded (SimConfig::heard_limit_ms).
+struct HeardBuffer {
+  std::vector<int16_t> samples;
+  uint64_t dropped = 0;  // line samples no longer held
+  void push(int16_t sample, size_t limit) {
+    samples.push_back(sample);
+    // Trimmed in slices of a quarter of the limit: each sample moves at most
+    // four times, and heard() stays one contiguous vector.
+    if (limit == 0 || samples.size() < limit + limit / 4 + 1) return;
+    const size_t excess = samples.size() - limit;
+    samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(excess));
+    dropped += excess;
+  }
+  uint64_t total() const noexcept { return dropped + samples.size(); }
+};
+
 struct SimStep {
-  enum class Kind : uint8_t { wait, ring, audio, hang_up, wait_for_ring, off_hook };
+  enum class Kind : uint8_t { wait, ring, audio, hang_up, wait_for_ring, off_hook, exchange };
   Kind kind = Kind::wait;
   uint64_t samples = 0;  // wait
   std::vector<int16_t> audio;
@@ -106,6 +170,7 @@ struct SimStep {
   std::vector<int16_t> caller_id;  // ring: FSK audio, empty for none
   CallerIdTiming timing = CallerIdTiming::between_first_and_second_ring;
   Supervision supervision = Supervision::loop_current_drop;
+  SimExchangeScript exchange;
 };
 
 // The script runner shared by both far ends.
@@ -131,7 +196,43 @@ struct SimScript {
 };
 }  // namespace detail
 
-// The phone company's side of a trunk port.
+// The phone company's side of a trunk port: a caller ringing in, or the
+// exchange the appliance dials out through.
+//
+// Outbound calls. expect_outbound(zone) appends a step that waits until the
+// appliance seizes the line, then behaves as the zone's exchange; the calls
+// right after it shape that call (each applies to the last expect_outbound()
+// and throws std::logic_error anywhere else):
+//
+//   port.caller()
+//       .expect_outbound("uk")           // tones of libtonezone's "uk" zone
+//       .dial_tone_after_ms(300)         // default 300; or no_dial_tone()
+//       .route_after_digits(11)          // default: 3 s after the last digit
+//       .answer_after_rings(2, AnswerSignal::polarity_reversal)
+//       .play(hello_pcm)                 // the callee talks, as an inbound caller
+//       .press("1")
+//       .hang_up(Supervision::loop_current_drop);
+//
+// Sequence: seizure -> silence for dial_tone_after_ms -> the zone's dial
+// tone until the first digit begins (a DTMF tone recognised, or the first
+// loop break) -> digits are collected until route_after_digits digits or
+// until no digit for the inter-digit timeout (3 s) -> 500 ms routing delay
+// -> the outcome: answer_after_rings(n) plays n periods of the zone's
+// ringback (a UK double ring is one period) and then answers (a polarity
+// event with AnswerSignal::polarity_reversal; audio always flows), after
+// which the following steps run as an answered inbound call's do; busy(),
+// congestion() and no_answer() play their tone until the appliance hangs
+// up; sit(announcement) plays the zone's SIT (three segments and 1 s of
+// silence), the announcement and 500 ms of silence, over and over. The
+// default outcome is answer_after_rings(2, polarity_reversal). Tones are at
+// -16 dBm0 (tone_level_dbm0()).
+//
+// The exchange's audio reaches the appliance from the seizure on (not
+// during pulse dialling: the loop is broken), and the appliance's audio is
+// heard from the seizure on. If the appliance hangs up at any point, the call
+// ends and the rest of the script is dropped; dialled_digits() keeps what
+// was decoded, until the next seizure. The number is never checked: tests
+// compare dialled_digits() with what they dialled.
 class SimCaller {
  public:
   SimCaller& wait_ms(uint32_t ms);
@@ -147,8 +248,39 @@ class SimCaller {
   SimCaller& press(std::string_view digits, const dsp::DtmfToneSpec& tone = {});
   SimCaller& hang_up(Supervision supervision);
 
-  const std::vector<int16_t>& heard() const noexcept { return heard_; }
+  // An outbound call through the exchange of this tone zone (libtonezone
+  // code; std::invalid_argument for an unknown one, with a hint).
+  SimCaller& expect_outbound(std::string_view zone);
+  SimCaller& dial_tone_after_ms(uint32_t ms);
+  // No dial tone. A dead line also ignores what is dialled (nothing ever
+  // follows); with accepts_digits the number is taken and routed as usual,
+  // as on a line that simply gives no dial tone.
+  SimCaller& no_dial_tone(bool accepts_digits = false);
+  // Route once this many digits have arrived (1..64).
+  SimCaller& route_after_digits(uint32_t digits);
+  SimCaller& interdigit_timeout_ms(uint32_t ms);
+  SimCaller& answer_after_rings(uint32_t rings,
+                                AnswerSignal signal = AnswerSignal::polarity_reversal);
+  SimCaller& busy();
+  SimCaller& congestion();
+  SimCaller& sit(std::span<const int16_t> announcement = {});
+  SimCaller& no_answer();
+  SimCaller& tone_level_dbm0(float level);
+
+  // What the caller heard: the appliance's audio while the two were
+  // connected, silence otherwise; bounded (see the top of this file).
+  const std::vector<int16_t>& heard() const noexcept { return heard_.samples; }
+  uint64_t heard_start() const noexcept { return heard_.dropped; }
+  uint64_t heard_total() const noexcept { return heard_.total(); }
+  // Answered: an inbound call the appliance answered, or an outbound call
+  // the callee answered.
   bool in_call() const noexcept { return in_call_; }
+  // The exchange holds a seized outbound call (dialling, ringing, a tone,
+  // or answered).
+  bool outbound_call() const noexcept { return exchange_connected_; }
+  // The digits the exchange decoded in the current (or last) outbound call,
+  // DTMF and pulses, in order.
+  const std::string& dialled_digits() const noexcept { return dialled_digits_; }
   bool gave_up() const noexcept { return gave_up_; }
   bool script_finished() const noexcept { return script_.finished(); }
   uint32_t flashes_seen() const noexcept { return flashes_; }
@@ -162,11 +294,19 @@ class SimCaller {
   int16_t step(SimPort& port, uint64_t sample);
   // Audio for this sample, or nothing when the ring step just ended.
   std::optional<int16_t> ring_step(SimPort& port, const detail::SimStep& step, uint64_t sample);
+  // Audio for this sample, or nothing when the call was answered (the next
+  // step follows).
+  std::optional<int16_t> exchange_step(SimPort& port, const detail::SimStep& step, uint64_t sample);
+  int16_t outcome_sample(const detail::SimExchangeScript& script);
+  detail::SimExchangeScript& last_exchange(const char* call);
   bool alerting() const noexcept;
   void observe_loop(bool closed, uint64_t sample);
+  // The appliance's audio at this sample (0 when not connected).
+  void hear(int16_t sample, uint64_t line_sample, size_t limit);
+  void end_outbound() noexcept;
 
   detail::SimScript script_;
-  std::vector<int16_t> heard_;
+  detail::HeardBuffer heard_;
   bool in_call_ = false;
   bool gave_up_ = false;
   bool voltage_ = false;
@@ -176,6 +316,19 @@ class SimCaller {
   std::optional<uint64_t> loop_opened_at_;  // since the appliance was off-hook
   uint32_t pulses_ = 0;
   std::string pulse_digits_;
+  // Outbound calls (the exchange).
+  enum class ExchangePhase : uint8_t { seizure, dial_tone, digits, routing, outcome };
+  bool exchange_connected_ = false;
+  ExchangePhase phase_ = ExchangePhase::seizure;
+  uint64_t phase_start_ = 0;
+  bool digit_begun_ = false;  // a digit started: dial tone off
+  uint64_t last_digit_at_ = 0;
+  std::string dialled_digits_;
+  std::optional<dsp::ToneGenerator> tone_;
+  std::optional<dsp::DtmfDetector> digit_detector_;
+  std::vector<int16_t> digit_audio_;  // the appliance's audio, in detector sub-blocks
+  std::vector<int16_t> sit_loop_;     // sit: SIT, announcement, pause
+  uint64_t sit_position_ = 0;
 };
 
 // A phone plugged into an extension port.
@@ -193,7 +346,10 @@ class SimPhone {
 
   // What reached the phone's line: the appliance's audio while off-hook, and
   // the on-hook caller ID between rings.
-  const std::vector<int16_t>& heard() const noexcept { return heard_; }
+  // Bounded like the caller's (see the top of this file).
+  const std::vector<int16_t>& heard() const noexcept { return heard_.samples; }
+  uint64_t heard_start() const noexcept { return heard_.dropped; }
+  uint64_t heard_total() const noexcept { return heard_.total(); }
   bool ringing() const noexcept { return ringing_; }
   bool off_hook_now() const noexcept { return off_hook_; }
   bool script_finished() const noexcept { return script_.finished(); }
@@ -203,7 +359,7 @@ class SimPhone {
   int16_t step(SimPort& port, uint64_t sample);
 
   detail::SimScript script_;
-  std::vector<int16_t> heard_;
+  detail::HeardBuffer heard_;
   bool ringing_ = false;  // ringing voltage on the line now
   bool off_hook_ = false;
 };
@@ -252,6 +408,7 @@ class SimPort final : public Line {
   void set_phone_hook(bool off_hook, uint64_t sample);
   bool flashing() const noexcept { return tx_flash_left_ > 0; }
   bool trunk_connected() const noexcept;
+  size_t heard_limit() const noexcept;
   bool pulsing() const noexcept { return pulse_segment_ < pulse_plan_.size(); }
   bool dialling() const noexcept { return !dialer_.idle() || dtmf_done_at_ || pulsing(); }
 

@@ -31,9 +31,11 @@
 //              for) the machine calls line.answer() -> connected (answered).
 //              No ring_begin for ring_timeout_ms after the last ring event:
 //              the caller gave up -> idle (ringing_stopped).
-//   connected  the rx audio goes to a CallProgressDetector for the line's
-//              tone zone with in_call set, so busy and congestion are
-//              reported as disconnect. The far end is gone on: on_hook
+//   connected  a DisconnectSupervisor (disconnect_supervisor.hpp, shared
+//              with the outbound machine) watches the call: the rx audio goes
+//              to a CallProgressDetector for the line's tone zone with
+//              in_call set, so busy and congestion are reported as
+//              disconnect. The far end is gone on: on_hook
 //              (loop_current_drop); polarity, later than polarity_guard_ms
 //              after the answer (polarity_reversal; a reversal right after
 //              answering is answer supervision, as chan_dahdi's
@@ -76,6 +78,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ivrd/driver/disconnect_supervisor.hpp"
 #include "ivrd/driver/line.hpp"
 #include "ivrd/dsp/call_progress_detector.hpp"
 #include "ivrd/dsp/caller_id.hpp"
@@ -115,14 +118,7 @@ enum class TrunkEventKind : uint8_t {
 };
 std::string_view trunk_event_name(TrunkEventKind kind) noexcept;
 
-enum class HangUpReason : uint8_t {
-  loop_current_drop,
-  polarity_reversal,
-  disconnect_tone,  // busy or congestion of the zone heard in the call
-  silence_timeout,
-  line_alarm,
-};
-std::string_view hang_up_reason_name(HangUpReason reason) noexcept;
+// HangUpReason and hang_up_reason_name(): disconnect_supervisor.hpp.
 
 struct TrunkEvent {
   TrunkEventKind kind = TrunkEventKind::incoming_call;
@@ -169,7 +165,7 @@ class TrunkInbound {
   void close_caller_id() noexcept;
   void on_caller_id(const dsp::CallerIdMessage& message) noexcept;
   void answer() noexcept;
-  void far_end_gone(HangUpReason reason, uint64_t sample, uint64_t tone_start = 0) noexcept;
+  void far_end_gone(const Disconnect& disconnect) noexcept;
   void ringing_stopped(uint64_t sample) noexcept;
   void to_idle() noexcept;
   void report(TrunkEvent event) noexcept;
@@ -178,21 +174,18 @@ class TrunkInbound {
   Line& line_;
   TrunkInboundConfig config_;
   const dsp::ToneZone* zone_ = nullptr;
-  double silence_mean_square_ = 0.0;
+  DisconnectSupervisionConfig supervision_;
 
   TrunkInboundState state_ = TrunkInboundState::idle;
   uint64_t clock_ = 0;  // line sample at the start of the next block
   uint32_t rings_ = 0;
   std::optional<uint64_t> ring_began_;  // the ring in progress
   uint64_t last_ring_event_ = 0;        // ringing and announced: timeout base
-  uint64_t connected_at_ = 0;
-  uint64_t silent_samples_ = 0;
 
   std::optional<dsp::CallerIdReceiver> caller_id_;  // open listening window
   uint64_t caller_id_offset_ = 0;                   // line sample of the receiver's sample 0
   std::vector<dsp::CallerIdMessage> held_;          // announced: until the first ring
-  std::optional<dsp::CallProgressDetector> progress_;
-  uint64_t progress_offset_ = 0;
+  std::optional<DisconnectSupervisor> supervisor_;  // connected
 
   std::vector<LineEvent> pending_;  // this tick's events, reused
   std::vector<Block> blocks_;       // this tick's blocks, reused
