@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -152,7 +153,7 @@ struct Appliance {
   RecordingLine recording;
   TrunkInbound machine;
   uint64_t ticks = 0;
-  std::vector<TrunkEvent> events;
+  std::deque<TrunkEvent> events;  // a deque: event pointers stay valid as more come
 };
 
 // What the line's own reader sees: every block and event, with the tick each

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "ivrd/dsp/tone_generator.hpp"
 #include "ivrd/dsp/tone_zone.hpp"
 #include "ivrd/test_support/noise.hpp"
+#include "ivrd/test_support/rng.hpp"
 #include "ivrd/test_support/seed.hpp"
 #include "ivrd/test_support/speech.hpp"
 
@@ -86,7 +88,7 @@ struct Call {
   SimCard card;
   SimPort& port;
   TrunkInbound machine;
-  std::vector<TrunkEvent> events;
+  std::deque<TrunkEvent> events;  // a deque: event pointers stay valid as more come
 };
 
 std::vector<int16_t> busy_tone(const ivrd::dsp::ToneZone& zone, uint64_t periods,
@@ -198,6 +200,74 @@ TEST_CASE("trunk inbound: Bell 202 SDMF and DTMF caller ID between rings are rep
     CHECK(cid->caller_id.format == format);
     CHECK(cid->caller_id.number == "0123456789");
   }
+}
+
+TEST_CASE(
+    "trunk inbound: caller ID sent down the line decodes from -5 to -35 dBm0, at 20 dB SNR and "
+    "1 % off frequency, Bell 202 and V.23, SDMF and MDMF") {
+  // Bell 202 between the first and second ring of the US cadence; V.23 after
+  // a polarity reversal, before the UK double ring. The message is random
+  // each time: a 15-digit number, an ISO 8859-1 name, a date; or an absence.
+  const support::Seed seed("trunk inbound caller ID sweep");
+  support::Rng rng(seed);
+  struct Condition {
+    float level_dbm0;
+    float noise_dbm0;  // 0: none
+    float offset;
+  };
+  const Condition conditions[] = {
+      {-5.0f, 0.0f, 0.0f},     {-15.0f, 0.0f, 0.0f},     {-25.0f, 0.0f, 0.0f},
+      {-35.0f, 0.0f, 0.0f},    {-25.0f, -45.0f, 0.0f},   {-35.0f, -55.0f, 0.0f},
+      {-15.0f, -35.0f, 0.01f}, {-15.0f, -35.0f, -0.01f}, {-35.0f, -55.0f, 0.01f},
+  };
+  int decoded = 0, sent_count = 0;
+  for (CallerIdFormat format : {CallerIdFormat::bell202_sdmf, CallerIdFormat::bell202_mdmf,
+                                CallerIdFormat::v23_sdmf, CallerIdFormat::v23_mdmf}) {
+    const bool v23 = format == CallerIdFormat::v23_sdmf || format == CallerIdFormat::v23_mdmf;
+    const bool mdmf = format == CallerIdFormat::bell202_mdmf || format == CallerIdFormat::v23_mdmf;
+    for (const Condition& condition : conditions) {
+      CallerIdMessage sent;
+      sent.format = format;
+      sent.datetime = "11242359";
+      if (rng.chance(0.2)) {
+        sent.absence = rng.chance(0.5) ? ivrd::dsp::CallerIdAbsence::private_number
+                                       : ivrd::dsp::CallerIdAbsence::out_of_area;
+      } else {
+        for (int i = 0; i < 15; ++i)
+          sent.number.push_back(static_cast<char>('0' + rng.uniform_int(0, 9)));
+      }
+      // Characters of ISO 8859-1 beyond ASCII (sent as one byte each).
+      if (mdmf && sent.absence == ivrd::dsp::CallerIdAbsence::none) sent.name = "Renée Müller";
+      ivrd::dsp::CallerIdAudioOptions signal;
+      signal.level_dbm0 = condition.level_dbm0;
+      signal.frequency_offset = condition.offset;
+      TrunkInboundConfig config;
+      config.tone_zone = v23 ? "uk" : "us";
+      Call call(config);
+      if (condition.noise_dbm0 < 0.0f) {
+        call.port.caller().line_noise(condition.noise_dbm0,
+                                      seed.derive("noise " + std::to_string(sent_count)));
+      }
+      call.port.caller().ring(v23 ? RingCadence::uk() : RingCadence::us(), sent,
+                              v23 ? CallerIdTiming::after_polarity_reversal
+                                  : CallerIdTiming::between_first_and_second_ring,
+                              signal);
+      REQUIRE(call.run_until(TrunkEventKind::answered, 10000) != nullptr);
+      ++sent_count;
+      INFO("format " << ivrd::dsp::caller_id_format_name(format) << ", " << condition.level_dbm0
+                     << " dBm0, noise " << condition.noise_dbm0 << " dBm0, offset "
+                     << condition.offset * 100.0f << " %");
+      REQUIRE(call.count(TrunkEventKind::caller_id) == 1);
+      const ivrd::dsp::CallerIdMessage& got = call.find(TrunkEventKind::caller_id)->caller_id;
+      CHECK(got.valid);
+      CHECK(got.format == format);
+      CHECK(got.number == sent.number);
+      CHECK(got.absence == sent.absence);
+      CHECK(got.name == sent.name);
+      if (got.valid && got.number == sent.number && got.name == sent.name) ++decoded;
+    }
+  }
+  CHECK(decoded == sent_count);
 }
 
 TEST_CASE(

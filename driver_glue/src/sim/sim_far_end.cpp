@@ -1,11 +1,14 @@
 // The scripted far ends of the simulated card: a caller on a trunk port and a
 // phone on an extension port. Each step() call runs one sample of the script.
 
+#include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 #include <string>
 
 #include "ivrd/driver/sim_card.hpp"
+#include "ivrd/dsp/levels.hpp"
 
 namespace ivrd::driver {
 namespace {
@@ -120,10 +123,32 @@ SimCaller& SimCaller::ring(const RingCadence& cadence, uint32_t max_cycles) {
 
 SimCaller& SimCaller::ring(const RingCadence& cadence, const dsp::CallerIdMessage& caller_id,
                            CallerIdTiming timing, uint32_t max_cycles) {
+  return ring(cadence, caller_id, timing, dsp::CallerIdAudioOptions{}, max_cycles);
+}
+
+SimCaller& SimCaller::ring(const RingCadence& cadence, const dsp::CallerIdMessage& caller_id,
+                           CallerIdTiming timing, const dsp::CallerIdAudioOptions& signal,
+                           uint32_t max_cycles) {
   ring(cadence, max_cycles);
   SimStep& step = script_.steps.back();
-  step.caller_id = dsp::caller_id_audio(caller_id);
+  step.caller_id = dsp::caller_id_audio(caller_id, signal);
   step.timing = timing;
+  return *this;
+}
+
+int16_t SimCaller::add_line_noise(int16_t far) noexcept {
+  if (noise_rms_ <= 0.0f) return far;
+  const float noisy = static_cast<float>(far) + noise_rms_ * noise_(noise_random_);
+  return static_cast<int16_t>(std::clamp(std::lround(noisy), -32768L, 32767L));
+}
+
+SimCaller& SimCaller::line_noise(float level_dbm0, uint64_t seed) {
+  if (!(level_dbm0 <= 0.0f)) {
+    throw std::invalid_argument("line noise above 0 dBm0: " + std::to_string(level_dbm0));
+  }
+  // A sine's mean square is half its peak squared.
+  noise_rms_ = static_cast<float>(dsp::dbm0_to_sine_peak(level_dbm0) / std::sqrt(2.0));
+  noise_random_.seed(seed);
   return *this;
 }
 

@@ -286,7 +286,8 @@ void SimPort::run_tick(uint64_t first_sample) {
       emit(LineEventKind::dial_complete, sample);
     }
     if (kind_ == PortKind::trunk) {
-      rx[i] = trunk_sample(sample, loopback_ ? 0 : tx[i], caller_.step(*this, sample));
+      rx[i] = trunk_sample(sample, loopback_ ? 0 : tx[i],
+                           caller_.add_line_noise(caller_.step(*this, sample)));
     } else {
       rx[i] = extension_sample(sample, loopback_ ? 0 : tx[i], phone_.step(*this, sample));
     }

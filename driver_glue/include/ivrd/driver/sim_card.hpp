@@ -50,9 +50,14 @@
 // loop breaks), then plays the zone's ringback and answers, or plays busy,
 // congestion, SIT with an announcement, or rings for ever.
 //
+// A trunk port's caller can add white line noise to what the exchange's side
+// sends (SimCaller::line_noise) and set the caller ID signal's level and
+// frequency offset.
+//
 // Not simulated (yet): pulse dialling by a phone, dial tone from an
-// extension port, line noise, echo and loss, robbed-bit or PRI signalling on
-// T1/E1 spans (their channels behave as analog ports).
+// extension port (ExtensionPort provides it), noise on extension ports, echo
+// and loss, robbed-bit or PRI signalling on T1/E1 spans (their channels
+// behave as analog ports).
 //
 // heard() buffers: one sample per line sample, bounded by
 // SimConfig::heard_limit_ms (10 minutes by default; 0 keeps everything).
@@ -72,6 +77,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -242,6 +248,17 @@ class SimCaller {
   // Bell 202 or V.23; DTMF caller ID is sent as DTMF).
   SimCaller& ring(const RingCadence& cadence, const dsp::CallerIdMessage& caller_id,
                   CallerIdTiming timing, uint32_t max_cycles = 10);
+  // The same, with the caller ID signal's level, frequency offset and
+  // preamble as given.
+  SimCaller& ring(const RingCadence& cadence, const dsp::CallerIdMessage& caller_id,
+                  CallerIdTiming timing, const dsp::CallerIdAudioOptions& signal,
+                  uint32_t max_cycles = 10);
+  // Line noise: white Gaussian noise of this level added, from the next tick
+  // on, to everything the line brings from the exchange's side (on-hook too,
+  // where caller ID arrives), the same for a seed. Not a script step: it
+  // takes effect at once and stays. Throws std::invalid_argument for a level
+  // above 0 dBm0.
+  SimCaller& line_noise(float level_dbm0, uint64_t seed);
   // Talk: this audio reaches the appliance while connected.
   SimCaller& play(std::span<const int16_t> pcm);
   // Press keys: real DTMF audio (tone length and level from `tone`).
@@ -304,6 +321,7 @@ class SimCaller {
   // The appliance's audio at this sample (0 when not connected).
   void hear(int16_t sample, uint64_t line_sample, size_t limit);
   void end_outbound() noexcept;
+  int16_t add_line_noise(int16_t far) noexcept;
 
   detail::SimScript script_;
   detail::HeardBuffer heard_;
@@ -329,6 +347,10 @@ class SimCaller {
   std::vector<int16_t> digit_audio_;  // the appliance's audio, in detector sub-blocks
   std::vector<int16_t> sit_loop_;     // sit: SIT, announcement, pause
   uint64_t sit_position_ = 0;
+  // Line noise.
+  float noise_rms_ = 0.0f;
+  std::mt19937_64 noise_random_;
+  std::normal_distribution<float> noise_{0.0f, 1.0f};
 };
 
 // A phone plugged into an extension port.
