@@ -42,9 +42,20 @@ PACKAGES=(
 
   # Call-progress tones: libtonezone's country tone tables (built-in data,
   # read by ivrd::dsp; no DAHDI device is opened). Its header includes
-  # <dahdi/user.h>, which Debian ships only in dahdi-source.
+  # <dahdi/user.h>, which Debian ships only in dahdi-source; the DAHDI backend
+  # (driver_glue/src/dahdi/) includes it too.
   libtonezone-dev
   dahdi-source
+
+  # The DAHDI backend's tests on the real kernel driver (tests/dahdi_vm/):
+  # a QEMU guest (software emulation) with DAHDI's modules built from
+  # Debian's dahdi-dkms; the rig downloads the guest's kernel and DAHDI
+  # packages itself (apt-get download) into a cache outside the tree.
+  qemu-system-x86
+  cpio
+  kmod
+  gcc-12
+  libc6-dev
 
   # Benchmarks and the accuracy comparator only; never linked into the product.
   libbenchmark-dev
