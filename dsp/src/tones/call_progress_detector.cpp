@@ -356,12 +356,16 @@ bool CallProgressDetector::consistent_from(const Cadence& cadence, uint64_t firs
     const float lo = step.ms * (1.0f - config_.cadence_tolerance) - kSlackMs;
     const bool cut = i == first && seg.cut_short;
     if (ms > hi) return false;
-    // A burst that follows speech may have begun under it; once what shows
-    // of it is already as long as the cadence's burst, it is a whole one
-    // (it cannot be longer than allowed: that was checked), so a tone that
-    // starts as speech ends is confirmed a period sooner.
-    const bool full = !ongoing && (!cut || ms >= lo);
-    if (full && ms < lo) return false;
+    const bool whole = !ongoing && !cut;
+    if (whole && ms < lo) return false;
+    // A burst that follows speech may have begun under it. It counts as a
+    // whole one once what shows of it is as long as the cadence's burst (it
+    // cannot be longer than allowed: that was checked), so a tone that
+    // starts as speech ends is confirmed a period sooner. A hang-up tone's
+    // counts whatever shows of it, the gap and the whole burst after it
+    // still having to be right: the caller who has hung up is often still
+    // heard over the start of the exchange's busy tone.
+    const bool cut_counts = !ongoing && cut && (ms >= lo || cadence.hang_up);
     if (step.set < 0) {
       if (seg.energy_count > 0 && !ongoing) {
         // Against the louder burst beside it: the last windows of a gap already
@@ -382,9 +386,9 @@ bool CallProgressDetector::consistent_from(const Cadence& cadence, uint64_t firs
       previous_on_level = level;
       previous_step_level = step.level_db;
     }
-    if (full) {
+    if (whole || cut_counts) {
       ++m.complete;
-      m.deviation += std::fabs(ms - step.ms) / step.ms;
+      if (whole) m.deviation += std::fabs(ms - step.ms) / step.ms;
       if (step.set >= 0) {
         ++m.complete_on;
         m.last_on_end = seg.end_sample;

@@ -219,6 +219,7 @@ CallProgressDetector::CallProgressDetector(const ToneZone& zone, const CallProgr
                            kind == CallProgressTone::disconnect;
       cadence.needed = hang_up ? cadence.length + 1 : cadence.length;
       cadence.needed_on = hang_up ? 2 : 1;
+      cadence.hang_up = hang_up;
       // The same cadence as an earlier tone (Japan's busy and congestion): the earlier one is
       // reported.
       bool duplicate = false;

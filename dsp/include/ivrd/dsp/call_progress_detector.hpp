@@ -26,8 +26,10 @@
 //    relative to the tone, burst levels in the table's ratios ("@": -10 dB;
 //    Australia's congestion is also recognised without its weak bursts,
 //    which noise can hide), and a first burst cut short by what came before
-//    (speech, the start of the stream) may be short (once it is as long as
-//    the cadence's burst it counts as a whole one). A tone is reported once
+//    (speech, the start of the stream) may be short; it counts as a whole
+//    burst once it is as long as the cadence's, and for busy, congestion and
+//    disconnect whatever its length (the caller who has hung up is often
+//    still heard over the start of the exchange's tone). A tone is reported once
 //    its cadence has been seen for a full period (busy, congestion and
 //    disconnect: a period plus the next burst, about 1.5 periods after it
 //    starts) and no other tone of the zone that would be reported
@@ -145,6 +147,7 @@ class CallProgressDetector {
     bool continuous = false;  // one burst lasting until stopped
     int needed = 0;           // segments to see before reporting
     int needed_on = 0;
+    bool hang_up = false;  // busy, congestion or disconnect
   };
   struct Segment {
     int set = -1;  // -1: no tone
