@@ -16,17 +16,6 @@ namespace {
 
 using detail::AlsaPcm;
 
-constexpr uint64_t samples_of_ms(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
-
-// DAHDI's default DTMF dialling: 100 ms tones, 100 ms pauses.
-dsp::DtmfToneSpec dial_tone_spec() {
-  dsp::DtmfToneSpec spec;
-  spec.level_dbm0 = -10.0f;
-  spec.on_ms = 100.0f;
-  spec.off_ms = 100.0f;
-  return spec;
-}
-
 // A warbled tone: closer to a bell than a steady tone, and unlike any
 // call-progress tone, so nobody mistakes it for ringback.
 const dsp::ToneDefinition& ring_sound() {
@@ -94,45 +83,35 @@ std::string caller_id_display_text(const dsp::CallerIdMessage& message) {
 }
 
 AlsaPhone::AlsaPhone(std::string name, const AlsaConfig& config)
-    : name_(std::move(name)), config_(config), ring_sound_(ring_sound(), config.ring_level_dbm0) {
+    : name_(std::move(name)),
+      config_(config),
+      hook_events_(ms_to_samples(config.rx_flash_ms)),
+      ring_sound_(ring_sound(), config.ring_level_dbm0),
+      queues_(config.queue_blocks) {
   if (auto problems = config_.validate()) throw std::invalid_argument(*problems);
   playback_ = std::make_unique<AlsaPcm>(config_.playback_device, AlsaPcm::Direction::playback,
                                         config_.alsa_conf, config_.latency_ms);
   capture_ = std::make_unique<AlsaPcm>(config_.capture_device, AlsaPcm::Direction::capture,
                                        config_.alsa_conf, config_.latency_ms);
-  const std::vector<int16_t> prefill(samples_of_ms(config_.prefill_ms), 0);
+  const std::vector<int16_t> prefill(ms_to_samples(config_.prefill_ms), 0);
   play(prefill);
 }
 
 AlsaPhone::~AlsaPhone() = default;
 
-std::optional<Block> AlsaPhone::read() noexcept {
-  if (rx_.empty()) return std::nullopt;
-  Block block = rx_.front();
-  rx_.pop_front();
-  return block;
-}
+std::optional<Block> AlsaPhone::read() noexcept { return queues_.read(); }
 
 bool AlsaPhone::write(std::span<const int16_t, kBlockSamples> block) noexcept {
-  if (tx_.size() >= config_.queue_blocks) return false;
-  Block copy;
-  std::copy(block.begin(), block.end(), copy.begin());
-  tx_.push_back(copy);
-  return true;
+  return queues_.write(block);
 }
 
-std::optional<LineEvent> AlsaPhone::next_event() noexcept {
-  if (events_.empty()) return std::nullopt;
-  LineEvent event = events_.front();
-  events_.pop_front();
-  return event;
-}
+std::optional<LineEvent> AlsaPhone::next_event() noexcept { return queues_.next_event(); }
 
 void AlsaPhone::fail(std::string_view problem) const {
   throw LineError(name_, std::string(problem));
 }
 
-void AlsaPhone::emit(LineEventKind kind, uint64_t sample) { events_.push_back({kind, sample}); }
+void AlsaPhone::emit(LineEventKind kind, uint64_t sample) { queues_.emit(kind, sample); }
 
 void AlsaPhone::answer() { fail("cannot answer an extension port (ring it instead)"); }
 void AlsaPhone::seize() { fail("cannot seize an extension port"); }
@@ -141,30 +120,20 @@ void AlsaPhone::flash() { fail("cannot flash an extension port (the phone does)"
 void AlsaPhone::dial_pulse(std::string_view) { fail("cannot pulse dial on an extension port"); }
 
 void AlsaPhone::dial_dtmf(std::string_view digits) {
-  for (char digit : digits) {
-    if (dsp::dtmf_digit_index(digit) < 0) {
-      fail(std::string("cannot dial '") + digit + "': not a DTMF digit");
-    }
-  }
+  if (auto problem = dtmf_dialling_problem(digits)) fail(*problem);
   if (!off_hook_) fail("cannot dial: the phone is on-hook");
   if (!dialer_.idle() || dtmf_done_at_) fail("cannot dial: still dialling the previous digits");
-  if (digits.size() > dsp::DtmfGenerator::kQueueCapacity) {
-    fail("cannot dial: more than " + std::to_string(dsp::DtmfGenerator::kQueueCapacity) +
-         " digits at once");
-  }
-  dialer_.queue(digits, dial_tone_spec());
+  dialer_.queue(digits, dtmf_dialling_spec());
 }
 
 void AlsaPhone::ring(const RingRequest& request) {
   if (off_hook_) fail("cannot ring: the phone is off-hook");
   if (ringing_) fail("cannot ring: already ringing");
   try {
-    request.cadence.validate();
+    ring_cadence_ = request.cadence.samples();
   } catch (const std::invalid_argument& error) {
     fail(error.what());
   }
-  ring_cadence_.clear();
-  for (uint32_t ms : request.cadence.on_off_ms) ring_cadence_.push_back(samples_of_ms(ms));
   ring_segment_ = 0;
   ring_segment_position_ = 0;
   ring_sound_.reset();
@@ -203,7 +172,7 @@ bool AlsaPhone::put_down() noexcept {
 bool AlsaPhone::hook_flash() noexcept {
   if (!off_hook_ || failure_) return false;
   phone_hook(false, now_);
-  flash_return_at_ = now_ + samples_of_ms(config_.flash_ms);
+  flash_return_at_ = now_ + ms_to_samples(config_.flash_ms);
   return true;
 }
 
@@ -217,16 +186,11 @@ bool AlsaPhone::press(std::string_view keys) noexcept {
 
 void AlsaPhone::phone_hook(bool up, uint64_t sample) noexcept {
   off_hook_ = up;
+  const auto event = hook_events_.moved(up, sample);
+  if (event) emit(*event, sample);
   if (!up) {
-    on_hook_deadline_ = sample + samples_of_ms(config_.rx_flash_ms);
     keys_.clear();
     return;
-  }
-  if (on_hook_deadline_) {
-    on_hook_deadline_.reset();
-    emit(LineEventKind::wink_flash, sample);
-  } else {
-    emit(LineEventKind::ring_off_hook, sample);
   }
   // Ring trip: lifting the handset stops the ringing at once.
   ringing_ = false;
@@ -297,11 +261,7 @@ size_t AlsaPhone::service(size_t max_blocks) noexcept {
 }
 
 void AlsaPhone::run_tick(const Block& microphone) noexcept {
-  Block tx{};
-  if (!tx_.empty()) {
-    tx = tx_.front();
-    tx_.pop_front();
-  }
+  Block tx = queues_.take_transmit();
   if (!dialer_.idle()) {
     const size_t n = dialer_.tx(tx);
     if (dialer_.idle()) dtmf_done_at_ = now_ + n;
@@ -316,10 +276,7 @@ void AlsaPhone::run_tick(const Block& microphone) noexcept {
       flash_return_at_.reset();
       phone_hook(true, sample);
     }
-    if (on_hook_deadline_ && *on_hook_deadline_ == sample) {
-      on_hook_deadline_.reset();
-      emit(LineEventKind::on_hook, sample);
-    }
+    if (hook_events_.on_hook_due(sample)) emit(LineEventKind::on_hook, sample);
     if (dtmf_done_at_ && *dtmf_done_at_ == sample) {
       dtmf_done_at_.reset();
       emit(LineEventKind::dial_complete, sample);
@@ -342,11 +299,7 @@ void AlsaPhone::run_tick(const Block& microphone) noexcept {
     }
   }
   now_ += kBlockSamples;
-  if (rx_.size() >= config_.queue_blocks) {
-    rx_.pop_front();
-    ++rx_overruns_;
-  }
-  rx_.push_back(rx);
+  queues_.receive(rx);
   play(out);
 }
 

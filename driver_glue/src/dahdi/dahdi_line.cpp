@@ -14,18 +14,17 @@
 #include "ivrd/driver/dahdi_card.hpp"
 #include "ivrd/dsp/dtmf_generator.hpp"
 
+#include "common/take_front.hpp"
 #include "dahdi/dahdi_device.hpp"
 
 namespace ivrd::driver {
 namespace {
 
-constexpr uint64_t samples_of_ms(uint64_t ms) { return ms * kSampleRate / 1000; }
-
 // GR-30 / EN 300 659-1: the FSK starts 500 ms after the first ring.
-constexpr uint64_t kCallerIdAfterRing = samples_of_ms(500);
+constexpr uint64_t kCallerIdAfterRing = ms_to_samples(kCallerIdAfterRingMs);
 // A trunk port counts as ringing this long after its last ring event: longer
 // than the longest pause of a common cadence (4 s), as TrunkInbound assumes.
-constexpr uint64_t kRingingHold = samples_of_ms(8000);
+constexpr uint64_t kRingingHold = ms_to_samples(8000);
 constexpr size_t kMaxQueuedEvents = 1024;
 
 bool is_kernel_line_event(int event) {
@@ -232,10 +231,7 @@ void DahdiLine::send_caller_id_block() noexcept {
 
 std::optional<LineEvent> DahdiLine::next_event() noexcept {
   if (events_.empty()) drain_kernel_events();
-  if (events_.empty()) return std::nullopt;
-  const LineEvent event = events_.front();
-  events_.pop_front();
-  return event;
+  return detail::take_front(events_);
 }
 
 void DahdiLine::hook(int op, std::string_view what) {
@@ -313,11 +309,7 @@ void DahdiLine::dial(char mode, std::string_view digits) {
 }
 
 void DahdiLine::dial_dtmf(std::string_view digits) {
-  for (char digit : digits) {
-    if (dsp::dtmf_digit_index(digit) < 0) {
-      fail(std::string("cannot dial '") + digit + "': not a DTMF digit");
-    }
-  }
+  if (auto problem = dtmf_dialling_problem(digits)) fail(*problem);
   if (digits.empty()) fail("cannot dial: no digits");
   dial('T', digits);
 }

@@ -4,6 +4,14 @@
 
 namespace ivrd::driver {
 
+dsp::DtmfToneSpec dtmf_dialling_spec() noexcept {
+  dsp::DtmfToneSpec spec;
+  spec.level_dbm0 = -10.0f;
+  spec.on_ms = 100.0f;
+  spec.off_ms = 100.0f;
+  return spec;
+}
+
 std::string_view port_kind_name(PortKind kind) noexcept {
   return kind == PortKind::trunk ? "trunk" : "extension";
 }
@@ -51,6 +59,27 @@ void RingCadence::validate() const {
   for (uint32_t ms : on_off_ms) {
     if (ms == 0) throw std::invalid_argument("ring cadence has a zero duration");
   }
+}
+
+std::vector<uint64_t> RingCadence::samples() const {
+  validate();
+  std::vector<uint64_t> out;
+  out.reserve(on_off_ms.size());
+  for (uint32_t ms : on_off_ms) out.push_back(ms_to_samples(ms));
+  return out;
+}
+
+std::optional<std::string> dtmf_dialling_problem(std::string_view digits) {
+  for (char digit : digits) {
+    if (dsp::dtmf_digit_index(digit) < 0) {
+      return std::string("cannot dial '") + digit + "': not a DTMF digit";
+    }
+  }
+  if (digits.size() > dsp::DtmfGenerator::kQueueCapacity) {
+    return "cannot dial: more than " + std::to_string(dsp::DtmfGenerator::kQueueCapacity) +
+           " digits at once";
+  }
+  return std::nullopt;
 }
 
 LineError::LineError(std::string line, std::string problem)

@@ -11,18 +11,7 @@
 namespace ivrd::driver {
 namespace {
 
-constexpr uint64_t samples_of_ms(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
-
-constexpr uint64_t kCallerIdAfterRing = samples_of_ms(500);
-
-// DAHDI's default DTMF dialling: 100 ms tones, 100 ms pauses.
-dsp::DtmfToneSpec dial_tone_spec() {
-  dsp::DtmfToneSpec spec;
-  spec.level_dbm0 = -10.0f;
-  spec.on_ms = 100.0f;
-  spec.off_ms = 100.0f;
-  return spec;
-}
+constexpr uint64_t kCallerIdAfterRing = ms_to_samples(kCallerIdAfterRingMs);
 
 bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
   std::error_code error_a, error_b;
@@ -72,7 +61,7 @@ std::string_view replay_state_name(ReplayState state) noexcept {
 }
 
 ReplayLine::ReplayLine(std::string name, const ReplayConfig& config)
-    : name_(std::move(name)), config_(config) {
+    : name_(std::move(name)), config_(config), queues_(config.queue_blocks) {
   if (config_.max_ring_cycles == 0) {
     throw std::invalid_argument("a replay caller must ring at least one cycle");
   }
@@ -91,7 +80,7 @@ ReplayLine::ReplayLine(std::string name, const ReplayConfig& config)
   capture_ = read_capture(config_.capture, config_.format);
   transmit_format_ = transmit_format_for(config_, capture_);
   transmitted_.assign(capture_.samples.size(), 0);
-  for (uint32_t ms : config_.cadence.on_off_ms) cadence_.push_back(samples_of_ms(ms));
+  cadence_ = config_.cadence.samples();
   if (config_.caller_id) caller_id_audio_ = dsp::caller_id_audio(*config_.caller_id);
   if (config_.start == ReplayStart::answered) {
     off_hook_ = true;
@@ -99,33 +88,19 @@ ReplayLine::ReplayLine(std::string name, const ReplayConfig& config)
   }
 }
 
-std::optional<Block> ReplayLine::read() noexcept {
-  if (rx_.empty()) return std::nullopt;
-  Block block = rx_.front();
-  rx_.pop_front();
-  return block;
-}
+std::optional<Block> ReplayLine::read() noexcept { return queues_.read(); }
 
 bool ReplayLine::write(std::span<const int16_t, kBlockSamples> block) noexcept {
-  if (tx_.size() >= config_.queue_blocks) return false;
-  Block copy;
-  std::copy(block.begin(), block.end(), copy.begin());
-  tx_.push_back(copy);
-  return true;
+  return queues_.write(block);
 }
 
-std::optional<LineEvent> ReplayLine::next_event() noexcept {
-  if (events_.empty()) return std::nullopt;
-  LineEvent event = events_.front();
-  events_.pop_front();
-  return event;
-}
+std::optional<LineEvent> ReplayLine::next_event() noexcept { return queues_.next_event(); }
 
 void ReplayLine::fail(std::string_view problem) const {
   throw LineError(name_, std::string(problem));
 }
 
-void ReplayLine::emit(LineEventKind kind, uint64_t sample) { events_.push_back({kind, sample}); }
+void ReplayLine::emit(LineEventKind kind, uint64_t sample) { queues_.emit(kind, sample); }
 
 void ReplayLine::answer() {
   if (off_hook_) fail("cannot answer: the line is already off-hook");
@@ -146,28 +121,20 @@ void ReplayLine::hang_up() {
   flash_left_ = 0;
   dialer_.clear();
   dtmf_done_at_.reset();
-  tx_.clear();
+  queues_.clear_transmit();
 }
 
 void ReplayLine::flash() {
   if (!off_hook_) fail("cannot flash: the line is on-hook");
   if (flash_left_ > 0) fail("cannot flash: a flash is already in progress");
-  flash_left_ = samples_of_ms(config_.flash_ms);
+  flash_left_ = ms_to_samples(config_.flash_ms);
 }
 
 void ReplayLine::dial_dtmf(std::string_view digits) {
-  for (char digit : digits) {
-    if (dsp::dtmf_digit_index(digit) < 0) {
-      fail(std::string("cannot dial '") + digit + "': not a DTMF digit");
-    }
-  }
+  if (auto problem = dtmf_dialling_problem(digits)) fail(*problem);
   if (!off_hook_) fail("cannot dial: the line is on-hook");
   if (dialling()) fail("cannot dial: still dialling the previous digits");
-  if (digits.size() > dsp::DtmfGenerator::kQueueCapacity) {
-    fail("cannot dial: more than " + std::to_string(dsp::DtmfGenerator::kQueueCapacity) +
-         " digits at once");
-  }
-  dialer_.queue(digits, dial_tone_spec());
+  dialer_.queue(digits, dtmf_dialling_spec());
 }
 
 void ReplayLine::dial_pulse(std::string_view) {
@@ -211,7 +178,7 @@ int16_t ReplayLine::ringing_sample(uint64_t sample) {
     } else if (config_.ring_trailer_ms == 0) {
       emit(LineEventKind::ring_off_hook, sample);
     } else {
-      ring_off_at_ = sample + samples_of_ms(config_.ring_trailer_ms);
+      ring_off_at_ = sample + ms_to_samples(config_.ring_trailer_ms);
     }
   }
   const uint64_t fsk_start = cadence_[0] + kCallerIdAfterRing;
@@ -233,11 +200,7 @@ int16_t ReplayLine::connected_sample(uint64_t sample, int16_t tx) {
 }
 
 void ReplayLine::tick() noexcept {
-  Block tx{};
-  if (!tx_.empty()) {
-    tx = tx_.front();
-    tx_.pop_front();
-  }
+  Block tx = queues_.take_transmit();
   if (!dialer_.idle()) {
     const size_t n = dialer_.tx(tx);
     if (dialer_.idle()) dtmf_done_at_ = now_ + n;
@@ -261,11 +224,7 @@ void ReplayLine::tick() noexcept {
     if (flash_left_ > 0) --flash_left_;
   }
   now_ += kBlockSamples;
-  if (rx_.size() >= config_.queue_blocks) {
-    rx_.pop_front();
-    ++rx_overruns_;
-  }
-  rx_.push_back(rx);
+  queues_.receive(rx);
 }
 
 void ReplayLine::save_transmit() const {

@@ -11,8 +11,6 @@ namespace ivrd::driver {
 
 namespace {
 
-constexpr uint64_t samples_of_ms(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
-
 dsp::CallProgressConfig in_call(dsp::CallProgressConfig config) {
   config.in_call = true;
   return config;
@@ -67,7 +65,7 @@ std::optional<Disconnect> DisconnectSupervisor::on_event(const LineEvent& event)
     return Disconnect{HangUpReason::loop_current_drop, event.sample, 0};
   }
   if (event.kind == LineEventKind::polarity &&
-      event.sample >= connected_at_ + samples_of_ms(config_.polarity_guard_ms)) {
+      event.sample >= connected_at_ + ms_to_samples(config_.polarity_guard_ms)) {
     return Disconnect{HangUpReason::polarity_reversal, event.sample, 0};
   }
   return std::nullopt;
@@ -94,7 +92,7 @@ std::optional<Disconnect> DisconnectSupervisor::on_block(
   } else {
     silent_samples_ = 0;
   }
-  if (silent_samples_ >= samples_of_ms(config_.silence_timeout_ms)) {
+  if (silent_samples_ >= ms_to_samples(config_.silence_timeout_ms)) {
     return Disconnect{HangUpReason::silence_timeout, block_start + kBlockSamples, 0};
   }
   return std::nullopt;

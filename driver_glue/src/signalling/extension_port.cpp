@@ -7,13 +7,12 @@
 
 #include "ivrd/dsp/dtmf_generator.hpp"
 
+#include "common/take_front.hpp"
 #include "signalling/tone_notch.hpp"
 
 namespace ivrd::driver {
 
 namespace {
-
-constexpr uint64_t samples_of_ms(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
 
 constexpr uint32_t kMaxDigitsLimit = 64;
 
@@ -174,38 +173,24 @@ ExtensionPort::ExtensionPort(Line& line, const ExtensionPortConfig& config, uint
   ring_cadence_ = config_.ring_cadence ? *config_.ring_cadence : zone_ring_cadence(*zone_);
   notch_ = std::make_unique<detail::ToneNotch>(zone_->tone(dsp::CallProgressTone::dial));
   digits_.reserve(kMaxDigitsLimit);
-  pending_.reserve(16);
-  blocks_.reserve(4);
   call_audio_.reserve(4);
 }
 
 void ExtensionPort::tick() noexcept {
-  pending_.clear();
-  blocks_.clear();
   call_audio_.clear();
-  while (auto event = line_.next_event()) pending_.push_back(*event);
-  while (auto block = line_.read()) blocks_.push_back(*block);
-  // Each event is applied before the block it happened in, so the audio after
-  // an off-hook or a hang-up is handled by the state it led to.
-  size_t next = 0;
-  for (const Block& block : blocks_) {
-    const uint64_t end = clock_ + kBlockSamples;
-    while (next < pending_.size() && pending_[next].sample < end) on_event(pending_[next++]);
-    on_block(block);
-    check_timers();
-    send_block();
-  }
-  while (next < pending_.size()) on_event(pending_[next++]);
+  drain_.take(line_);
+  drain_.hand_on(
+      clock_, [&](const LineEvent& event) { on_event(event); },
+      [&](const Block& block) {
+        on_block(block);
+        check_timers();
+        send_block();
+      });
 }
 
 ExtensionPort::~ExtensionPort() = default;
 
-std::optional<ExtensionEvent> ExtensionPort::next_event() {
-  if (events_.empty()) return std::nullopt;
-  ExtensionEvent event = std::move(events_.front());
-  events_.pop_front();
-  return event;
-}
+std::optional<ExtensionEvent> ExtensionPort::next_event() { return detail::take_front(events_); }
 
 RingResult ExtensionPort::ring(const std::optional<dsp::CallerIdMessage>& caller_id) {
   return ring(caller_id, ring_cadence_);
@@ -236,7 +221,7 @@ RingResult ExtensionPort::ring(const std::optional<dsp::CallerIdMessage>& caller
   }
   state_ = ExtensionState::ringing;
   // The backend starts ringing with the next block it produces.
-  deadline_ = clock_ + samples_of_ms(config_.no_answer_timeout_ms);
+  deadline_ = clock_ + ms_to_samples(config_.no_answer_timeout_ms);
   timer_running_ = true;
   return RingResult::ringing;
 }
@@ -356,7 +341,7 @@ void ExtensionPort::on_block(std::span<const int16_t, kBlockSamples> block) noex
   for (size_t i = 0; i < count && state_ == ExtensionState::dialling; ++i) {
     // The inter-digit pause is counted from the key's release (and from its
     // recognition, should the release never be seen).
-    deadline_ = clock_ + samples_of_ms(config_.inter_digit_timeout_ms);
+    deadline_ = clock_ + ms_to_samples(config_.inter_digit_timeout_ms);
     if (got[i].kind == dsp::DtmfEventKind::begin) {
       key_down_ = true;
       on_key(got[i].digit);  // may end the dialling and set another timer
@@ -440,7 +425,7 @@ void ExtensionPort::start_dialling(uint64_t sample) noexcept {
   notch_->reset();
   write_silence_ = false;
   set_tone(dsp::CallProgressTone::dial);
-  deadline_ = sample + samples_of_ms(config_.first_digit_timeout_ms);
+  deadline_ = sample + ms_to_samples(config_.first_digit_timeout_ms);
   timer_running_ = true;
 }
 
@@ -472,7 +457,7 @@ void ExtensionPort::start_congestion(CongestionReason reason) noexcept {
   state_ = ExtensionState::congestion;
   write_silence_ = false;
   set_tone(dsp::CallProgressTone::congestion);
-  deadline_ = clock_ + samples_of_ms(config_.congestion_ms);
+  deadline_ = clock_ + ms_to_samples(config_.congestion_ms);
   timer_running_ = true;
 }
 

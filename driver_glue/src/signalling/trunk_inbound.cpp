@@ -2,11 +2,12 @@
 
 #include <stdexcept>
 
+#include "common/put_on_hook.hpp"
+#include "common/take_front.hpp"
+
 namespace ivrd::driver {
 
 namespace {
-
-constexpr uint64_t samples_of_ms(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
 
 DisconnectSupervisionConfig supervision_of(const TrunkInboundConfig& config) {
   DisconnectSupervisionConfig out;
@@ -68,34 +69,20 @@ TrunkInbound::TrunkInbound(Line& line, const TrunkInboundConfig& config, uint64_
   zone_ = dsp::find_tone_zone(config_.tone_zone);
   config_.call_progress.in_call = true;
   supervision_ = supervision_of(config_);
-  pending_.reserve(16);
-  blocks_.reserve(4);
 }
 
 void TrunkInbound::tick() noexcept {
-  pending_.clear();
-  blocks_.clear();
-  while (auto event = line_.next_event()) pending_.push_back(*event);
-  while (auto block = line_.read()) blocks_.push_back(*block);
-  tick_end_ = clock_ + blocks_.size() * kBlockSamples;
-  // Each event is applied before the block it happened in, so the audio
-  // after a ring or a hang-up is routed by the state it led to.
-  size_t next = 0;
-  for (const Block& block : blocks_) {
-    const uint64_t end = clock_ + kBlockSamples;
-    while (next < pending_.size() && pending_[next].sample < end) on_event(pending_[next++]);
-    on_block(block);
-    check_timers();
-  }
-  while (next < pending_.size()) on_event(pending_[next++]);
+  const size_t blocks = drain_.take(line_);
+  tick_end_ = clock_ + blocks * kBlockSamples;
+  drain_.hand_on(
+      clock_, [&](const LineEvent& event) { on_event(event); },
+      [&](const Block& block) {
+        on_block(block);
+        check_timers();
+      });
 }
 
-std::optional<TrunkEvent> TrunkInbound::next_event() {
-  if (events_.empty()) return std::nullopt;
-  TrunkEvent event = events_.front();
-  events_.pop_front();
-  return event;
-}
+std::optional<TrunkEvent> TrunkInbound::next_event() { return detail::take_front(events_); }
 
 bool TrunkInbound::hang_up() {
   if (state_ != TrunkInboundState::connected) return false;
@@ -130,8 +117,8 @@ void TrunkInbound::on_event(const LineEvent& event) noexcept {
       const uint64_t length = event.sample - *ring_began_;
       ring_began_.reset();
       last_ring_event_ = event.sample;
-      if (length < samples_of_ms(config_.min_ring_ms) ||
-          length > samples_of_ms(config_.max_ring_ms)) {
+      if (length < ms_to_samples(config_.min_ring_ms) ||
+          length > ms_to_samples(config_.max_ring_ms)) {
         break;
       }
       ++rings_;
@@ -186,7 +173,7 @@ void TrunkInbound::on_block(std::span<const int16_t, kBlockSamples> block) noexc
 
 void TrunkInbound::check_timers() noexcept {
   if (state_ != TrunkInboundState::ringing && state_ != TrunkInboundState::announced) return;
-  if (clock_ < last_ring_event_ + samples_of_ms(config_.ring_timeout_ms)) return;
+  if (clock_ < last_ring_event_ + ms_to_samples(config_.ring_timeout_ms)) return;
   if (state_ == TrunkInboundState::ringing) {
     ringing_stopped(clock_);
   } else {
@@ -252,13 +239,7 @@ void TrunkInbound::to_idle() noexcept {
   caller_id_.reset();
   held_.clear();
   supervisor_.reset();
-  if (line_.off_hook()) {
-    try {
-      line_.hang_up();
-    } catch (const LineError&) {
-      // Already on-hook as far as the backend is concerned: nothing to undo.
-    }
-  }
+  detail::put_on_hook(line_);
   state_ = TrunkInboundState::idle;
   rings_ = 0;
   ring_began_.reset();

@@ -4,13 +4,13 @@
 
 #include "ivrd/dsp/dtmf_generator.hpp"
 
+#include "common/put_on_hook.hpp"
+#include "common/take_front.hpp"
 #include "voice_answer_detector.hpp"
 
 namespace ivrd::driver {
 
 namespace {
-
-constexpr uint64_t samples_of_ms(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
 
 DisconnectSupervisionConfig supervision_of(const TrunkOutboundConfig& config) {
   DisconnectSupervisionConfig out;
@@ -131,8 +131,6 @@ TrunkOutbound::TrunkOutbound(Line& line, const TrunkOutboundConfig& config, uint
   supervision_ = supervision_of(config_);
   progress_config_ = config_.call_progress;
   progress_config_.in_call = false;
-  pending_.reserve(16);
-  blocks_.reserve(4);
 }
 
 TrunkOutbound::~TrunkOutbound() = default;
@@ -178,28 +176,16 @@ bool TrunkOutbound::dial(std::string_view number) {
 }
 
 void TrunkOutbound::tick() noexcept {
-  pending_.clear();
-  blocks_.clear();
-  while (auto event = line_.next_event()) pending_.push_back(*event);
-  while (auto block = line_.read()) blocks_.push_back(*block);
-  // Each event is applied before the block it happened in, as TrunkInbound
-  // does, so the audio after an answer or a hang-up is read in its new state.
-  size_t next = 0;
-  for (const Block& block : blocks_) {
-    const uint64_t end = clock_ + kBlockSamples;
-    while (next < pending_.size() && pending_[next].sample < end) on_event(pending_[next++]);
-    on_block(block);
-    check_timers();
-  }
-  while (next < pending_.size()) on_event(pending_[next++]);
+  drain_.take(line_);
+  drain_.hand_on(
+      clock_, [&](const LineEvent& event) { on_event(event); },
+      [&](const Block& block) {
+        on_block(block);
+        check_timers();
+      });
 }
 
-std::optional<OutboundEvent> TrunkOutbound::next_event() {
-  if (events_.empty()) return std::nullopt;
-  OutboundEvent event = events_.front();
-  events_.pop_front();
-  return event;
-}
+std::optional<OutboundEvent> TrunkOutbound::next_event() { return detail::take_front(events_); }
 
 bool TrunkOutbound::hang_up() {
   if (state_ == TrunkOutboundState::idle) return false;
@@ -320,14 +306,14 @@ void TrunkOutbound::check_timers() noexcept {
   if (state_ == TrunkOutboundState::seized) {
     const bool listening = config_.dial_tone != DialToneHandling::ignore;
     const uint64_t wait = listening ? config_.dial_tone_timeout_ms : config_.blind_dial_delay_ms;
-    if (clock_ < state_since_ + samples_of_ms(wait)) return;
+    if (clock_ < state_since_ + ms_to_samples(wait)) return;
     if (config_.dial_tone == DialToneHandling::require) {
       fail(OutboundResult::no_dial_tone, clock_, clock_);
     } else {
       start_dialling(clock_);
     }
   } else if (state_ == TrunkOutboundState::progress) {
-    if (clock_ >= state_since_ + samples_of_ms(config_.no_answer_timeout_ms)) {
+    if (clock_ >= state_since_ + ms_to_samples(config_.no_answer_timeout_ms)) {
       fail(OutboundResult::no_answer, clock_, clock_);
     }
   }
@@ -419,13 +405,7 @@ void TrunkOutbound::to_idle() noexcept {
   progress_.reset();
   voice_.reset();
   supervisor_.reset();
-  if (line_.off_hook()) {
-    try {
-      line_.hang_up();
-    } catch (const LineError&) {
-      // Already on-hook as far as the backend is concerned: nothing to undo.
-    }
-  }
+  detail::put_on_hook(line_);
   state_ = TrunkOutboundState::idle;
 }
 

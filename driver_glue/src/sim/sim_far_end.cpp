@@ -16,7 +16,7 @@ namespace {
 using detail::SimStep;
 using Kind = detail::SimStep::Kind;
 
-constexpr uint64_t kCallerIdAfterRing = ms_to_samples(500);
+constexpr uint64_t kCallerIdAfterRing = ms_to_samples(kCallerIdAfterRingMs);
 constexpr uint64_t kCallerIdAfterPolarity = ms_to_samples(250);
 constexpr uint64_t kRingAfterCallerId = ms_to_samples(500);
 constexpr uint64_t kLongestPulseBreak = ms_to_samples(200);
@@ -69,13 +69,6 @@ SimStep hook_step(Kind kind) {
   return step;
 }
 
-std::vector<uint64_t> cadence_samples(const RingCadence& cadence) {
-  cadence.validate();
-  std::vector<uint64_t> samples;
-  for (uint32_t ms : cadence.on_off_ms) samples.push_back(ms_to_samples(ms));
-  return samples;
-}
-
 // Audio of a step that plays it, position by position; nothing once done.
 std::optional<int16_t> audio_at(const SimStep& step, uint64_t position) {
   if (position < step.audio.size()) return step.audio[position];
@@ -115,7 +108,7 @@ SimCaller& SimCaller::ring(const RingCadence& cadence, uint32_t max_cycles) {
   if (max_cycles == 0) throw std::invalid_argument("a caller must ring at least one cycle");
   SimStep step;
   step.kind = Kind::ring;
-  step.cadence = cadence_samples(cadence);
+  step.cadence = cadence.samples();
   step.max_cycles = max_cycles;
   script_.steps.push_back(std::move(step));
   return *this;

@@ -10,55 +10,37 @@
 namespace ivrd::driver {
 namespace {
 
-constexpr uint64_t kCallerIdAfterRing = ms_to_samples(500);
+constexpr uint64_t kCallerIdAfterRing = ms_to_samples(kCallerIdAfterRingMs);
 // DAHDI_DEFAULT_PULSEBREAKTIME, _PULSEMAKETIME and _PULSEAFTERTIME.
 constexpr uint64_t kPulseBreak = ms_to_samples(50);
 constexpr uint64_t kPulseMake = ms_to_samples(50);
 constexpr uint64_t kPulseAfter = ms_to_samples(750);
 
-// DAHDI's default DTMF dialling: 100 ms tones, 100 ms pauses.
-dsp::DtmfToneSpec dial_tone_spec() {
-  dsp::DtmfToneSpec spec;
-  spec.level_dbm0 = -10.0f;
-  spec.on_ms = 100.0f;
-  spec.off_ms = 100.0f;
-  return spec;
-}
-
 }  // namespace
 
 SimPort::SimPort(SimCard& card, SimSpan& span, std::string name, PortKind kind)
-    : card_(card), span_(span), name_(std::move(name)), kind_(kind) {}
+    : card_(card),
+      span_(span),
+      name_(std::move(name)),
+      kind_(kind),
+      queues_(card.config().queue_blocks),
+      hook_events_(ms_to_samples(card.config().rx_flash_ms)) {}
 
 bool SimPort::off_hook() const noexcept {
   return kind_ == PortKind::trunk ? appliance_off_hook_ : phone_.off_hook_;
 }
 
-std::optional<Block> SimPort::read() noexcept {
-  if (rx_.empty()) return std::nullopt;
-  Block block = rx_.front();
-  rx_.pop_front();
-  return block;
-}
+std::optional<Block> SimPort::read() noexcept { return queues_.read(); }
 
 bool SimPort::write(std::span<const int16_t, kBlockSamples> block) noexcept {
-  if (tx_.size() >= card_.config().queue_blocks) return false;
-  Block copy;
-  std::copy(block.begin(), block.end(), copy.begin());
-  tx_.push_back(copy);
-  return true;
+  return queues_.write(block);
 }
 
-std::optional<LineEvent> SimPort::next_event() noexcept {
-  if (events_.empty()) return std::nullopt;
-  LineEvent event = events_.front();
-  events_.pop_front();
-  return event;
-}
+std::optional<LineEvent> SimPort::next_event() noexcept { return queues_.next_event(); }
 
 void SimPort::fail(std::string_view problem) const { throw LineError(name_, std::string(problem)); }
 
-void SimPort::emit(LineEventKind kind, uint64_t sample) { events_.push_back({kind, sample}); }
+void SimPort::emit(LineEventKind kind, uint64_t sample) { queues_.emit(kind, sample); }
 
 void SimPort::answer() {
   if (kind_ != PortKind::trunk) fail("cannot answer an extension port (ring it instead)");
@@ -83,7 +65,7 @@ void SimPort::hang_up() {
   dtmf_done_at_.reset();
   pulse_plan_.clear();
   pulse_segment_ = 0;
-  tx_.clear();
+  queues_.clear_transmit();
 }
 
 void SimPort::flash() {
@@ -95,18 +77,10 @@ void SimPort::flash() {
 }
 
 void SimPort::dial_dtmf(std::string_view digits) {
-  for (char digit : digits) {
-    if (dsp::dtmf_digit_index(digit) < 0) {
-      fail(std::string("cannot dial '") + digit + "': not a DTMF digit");
-    }
-  }
+  if (auto problem = dtmf_dialling_problem(digits)) fail(*problem);
   if (!off_hook()) fail("cannot dial: the line is on-hook");
   if (dialling()) fail("cannot dial: still dialling the previous digits");
-  if (digits.size() > dsp::DtmfGenerator::kQueueCapacity) {
-    fail("cannot dial: more than " + std::to_string(dsp::DtmfGenerator::kQueueCapacity) +
-         " digits at once");
-  }
-  dialer_.queue(digits, dial_tone_spec());
+  dialer_.queue(digits, dtmf_dialling_spec());
 }
 
 void SimPort::dial_pulse(std::string_view digits) {
@@ -137,12 +111,10 @@ void SimPort::ring(const RingRequest& request) {
   if (phone_.off_hook_) fail("cannot ring: the phone is off-hook");
   if (ringing_) fail("cannot ring: already ringing");
   try {
-    request.cadence.validate();
+    ring_cadence_ = request.cadence.samples();
   } catch (const std::invalid_argument& error) {
     fail(error.what());
   }
-  ring_cadence_.clear();
-  for (uint32_t ms : request.cadence.on_off_ms) ring_cadence_.push_back(ms_to_samples(ms));
   ring_caller_id_.clear();
   if (request.caller_id) ring_caller_id_ = dsp::caller_id_audio(*request.caller_id);
   ring_caller_id_start_ = ring_cadence_[0] + kCallerIdAfterRing;
@@ -192,16 +164,9 @@ void SimPort::set_ring_voltage(bool on, uint64_t sample) {
 void SimPort::set_phone_hook(bool up, uint64_t sample) {
   if (up == phone_.off_hook_) return;
   phone_.off_hook_ = up;
-  if (!up) {
-    on_hook_deadline_ = sample + ms_to_samples(card_.config().rx_flash_ms);
-    return;
-  }
-  if (on_hook_deadline_) {
-    on_hook_deadline_.reset();
-    emit(LineEventKind::wink_flash, sample);
-  } else {
-    emit(LineEventKind::ring_off_hook, sample);
-  }
+  const auto event = hook_events_.moved(up, sample);
+  if (event) emit(*event, sample);
+  if (!up) return;
   // Ring trip: lifting the handset stops the ringing at once.
   ringing_ = false;
   phone_.ringing_ = false;
@@ -217,11 +182,7 @@ size_t SimPort::heard_limit() const noexcept {
 }
 
 void SimPort::take_tx() noexcept {
-  current_tx_.fill(0);
-  if (!tx_.empty()) {
-    current_tx_ = tx_.front();
-    tx_.pop_front();
-  }
+  current_tx_ = queues_.take_transmit();
   if (!dialer_.idle()) {
     const size_t n = dialer_.tx(current_tx_);
     // Emitted from the sample loop, so events stay in sample order.
@@ -250,10 +211,7 @@ int16_t SimPort::trunk_sample(uint64_t sample, int16_t tx, int16_t far) {
 }
 
 int16_t SimPort::extension_sample(uint64_t sample, int16_t tx, int16_t far) {
-  if (on_hook_deadline_ && *on_hook_deadline_ == sample) {
-    on_hook_deadline_.reset();
-    emit(LineEventKind::on_hook, sample);
-  }
+  if (hook_events_.on_hook_due(sample)) emit(LineEventKind::on_hook, sample);
   int16_t caller_id = 0;
   if (ringing_) {
     if (ring_segment_position_ == ring_cadence_[ring_segment_]) {
@@ -294,11 +252,7 @@ void SimPort::run_tick(uint64_t first_sample) {
     if (loopback_) rx[i] = loopback_->current_tx_[i];
     if (alarmed) rx[i] = 0;
   }
-  if (rx_.size() >= card_.config().queue_blocks) {
-    rx_.pop_front();
-    ++rx_overruns_;
-  }
-  rx_.push_back(rx);
+  queues_.receive(rx);
 }
 
 }  // namespace ivrd::driver

@@ -90,6 +90,8 @@
 #include <vector>
 
 #include "ivrd/driver/line.hpp"
+#include "ivrd/driver/line_queues.hpp"
+#include "ivrd/driver/phone_hook.hpp"
 #include "ivrd/dsp/caller_id.hpp"
 #include "ivrd/dsp/dtmf_generator.hpp"
 #include "ivrd/dsp/tone_generator.hpp"
@@ -186,7 +188,7 @@ class AlsaPhone final : public Line {
 
   uint64_t now_sample() const noexcept { return now_; }
   size_t xruns() const noexcept;
-  size_t rx_overruns() const noexcept { return rx_overruns_; }
+  size_t rx_overruns() const noexcept { return queues_.rx_overruns(); }
   // Why the port stopped, once a device failed for good.
   const std::optional<std::string>& failure() const noexcept { return failure_; }
 
@@ -208,7 +210,7 @@ class AlsaPhone final : public Line {
 
   uint64_t now_ = 0;
   bool off_hook_ = false;
-  std::optional<uint64_t> on_hook_deadline_;
+  PhoneHookEvents hook_events_;
   std::optional<uint64_t> flash_return_at_;
   dsp::DtmfGenerator keys_;
   dsp::DtmfGenerator dialer_;
@@ -221,9 +223,7 @@ class AlsaPhone final : public Line {
   dsp::ToneGenerator ring_sound_;
   std::optional<std::string> display_;
 
-  std::deque<Block> rx_, tx_;
-  std::deque<LineEvent> events_;
-  size_t rx_overruns_ = 0;
+  LineQueues queues_;
   std::optional<std::string> failure_;
 };
 

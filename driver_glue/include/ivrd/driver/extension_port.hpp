@@ -85,6 +85,7 @@
 #include <vector>
 
 #include "ivrd/driver/line.hpp"
+#include "ivrd/driver/line_drain.hpp"
 #include "ivrd/dsp/caller_id.hpp"
 #include "ivrd/dsp/dtmf_detector.hpp"
 #include "ivrd/dsp/tone_generator.hpp"
@@ -298,9 +299,8 @@ class ExtensionPort {
   std::optional<dsp::CallProgressTone> tone_kind_;
   bool write_silence_ = false;  // the machine owns the audio but plays no tone
 
-  std::vector<LineEvent> pending_;  // this tick's events, reused
-  std::vector<Block> blocks_;       // this tick's blocks, reused
-  std::vector<Block> call_audio_;   // this tick's blocks received in a call
+  LineDrain drain_;
+  std::vector<Block> call_audio_;  // this tick's blocks received in a call
   std::deque<ExtensionEvent> events_;
 };
 

@@ -55,12 +55,21 @@
 #include <vector>
 
 #include "ivrd/dsp/caller_id.hpp"
+#include "ivrd/dsp/dtmf_generator.hpp"
 
 namespace ivrd::driver {
 
 inline constexpr size_t kBlockSamples = 160;  // 20 ms at 8 kHz, one tick
 inline constexpr uint32_t kSampleRate = 8000;
 using Block = std::array<int16_t, kBlockSamples>;
+
+// Milliseconds to samples at 8 kHz.
+constexpr uint64_t ms_to_samples(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
+
+// Where on-hook caller ID starts after the first ring ends (Bellcore GR-30,
+// ETSI EN 300 659-1), when a backend sends it (RingRequest) or a simulated
+// exchange does.
+inline constexpr uint32_t kCallerIdAfterRingMs = 500;
 
 enum class PortKind : uint8_t { trunk, extension };
 
@@ -103,6 +112,8 @@ struct RingCadence {
   // Empty, odd-sized or containing a zero duration: not a cadence. Throws
   // std::invalid_argument saying which.
   void validate() const;
+  // The durations in samples, validated first.
+  std::vector<uint64_t> samples() const;
 };
 
 // How the appliance rings an extension port. The caller ID, when present, is
@@ -112,6 +123,14 @@ struct RingRequest {
   RingCadence cadence = RingCadence::us();
   std::optional<dsp::CallerIdMessage> caller_id;
 };
+
+// The tones dial_dtmf() sends: DAHDI's defaults, 100 ms tones with 100 ms
+// pauses, at -10 dBm0 per frequency. Backends that generate the digits
+// themselves use it, so every backend dials alike.
+dsp::DtmfToneSpec dtmf_dialling_spec() noexcept;
+// Why dial_dtmf() must refuse these digits (a character that is not a DTMF
+// digit, or more digits than the tone generator queues at once), or nothing.
+std::optional<std::string> dtmf_dialling_problem(std::string_view digits);
 
 class LineError : public std::runtime_error {
  public:
@@ -153,7 +172,8 @@ class Line {
   // Trunk port: go on-hook for the flash time, then off-hook again.
   virtual void flash() = 0;
   // Send DTMF digits (0-9, *, #, A-D) as tones on an off-hook line, replacing
-  // written audio while they play. Refused while earlier digits still play.
+  // written audio while they play (dtmf_dialling_spec()). Refused while
+  // earlier digits still play.
   virtual void dial_dtmf(std::string_view digits) = 0;
   // Trunk port: send digits 0-9 as loop-disconnect pulses (DAHDI's defaults:
   // 50 ms break, 50 ms make, 750 ms after each digit; ten pulses for 0). The

@@ -78,6 +78,7 @@
 
 #include "ivrd/driver/audio_file.hpp"
 #include "ivrd/driver/line.hpp"
+#include "ivrd/driver/line_queues.hpp"
 #include "ivrd/dsp/caller_id.hpp"
 #include "ivrd/dsp/dtmf_generator.hpp"
 
@@ -161,7 +162,7 @@ class ReplayLine final : public Line {
   AudioFormat transmit_format() const noexcept { return transmit_format_; }
   // Writes transmitted() to config.transmit. Throws AudioFileError.
   void save_transmit() const;
-  size_t rx_overruns() const noexcept { return rx_overruns_; }
+  size_t rx_overruns() const noexcept { return queues_.rx_overruns(); }
 
  private:
   void fail(std::string_view problem) const;
@@ -191,9 +192,7 @@ class ReplayLine final : public Line {
   dsp::DtmfGenerator dialer_;
   std::optional<uint64_t> dtmf_done_at_;
 
-  std::deque<Block> rx_, tx_;
-  std::deque<LineEvent> events_;
-  size_t rx_overruns_ = 0;
+  LineQueues queues_;
 };
 
 }  // namespace ivrd::driver

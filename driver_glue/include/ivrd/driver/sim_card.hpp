@@ -84,6 +84,8 @@
 #include <vector>
 
 #include "ivrd/driver/line.hpp"
+#include "ivrd/driver/line_queues.hpp"
+#include "ivrd/driver/phone_hook.hpp"
 #include "ivrd/driver/span.hpp"
 #include "ivrd/dsp/caller_id.hpp"
 #include "ivrd/dsp/dtmf_detector.hpp"
@@ -411,7 +413,7 @@ class SimPort final : public Line {
   // The far end. Throws std::logic_error on a port of the other kind.
   SimCaller& caller();
   SimPhone& phone();
-  size_t rx_overruns() const noexcept { return rx_overruns_; }
+  size_t rx_overruns() const noexcept { return queues_.rx_overruns(); }
 
  private:
   friend class SimCard;
@@ -439,10 +441,8 @@ class SimPort final : public Line {
   std::string name_;
   PortKind kind_;
   SimPort* loopback_ = nullptr;
-  std::deque<Block> rx_, tx_;
+  LineQueues queues_;
   Block current_tx_{};  // this tick's, taken before any port runs, for loopback
-  std::deque<LineEvent> events_;
-  size_t rx_overruns_ = 0;
   dsp::DtmfGenerator dialer_;
   std::optional<uint64_t> dtmf_done_at_;
   std::vector<uint64_t> pulse_plan_;  // loop open, closed, open, ... in samples
@@ -461,7 +461,7 @@ class SimPort final : public Line {
   uint64_t ring_position_ = 0;
   std::vector<int16_t> ring_caller_id_;
   uint64_t ring_caller_id_start_ = 0;  // ring position where it starts
-  std::optional<uint64_t> on_hook_deadline_;
+  PhoneHookEvents hook_events_;
   SimPhone phone_;
 };
 
@@ -521,8 +521,5 @@ class SimCard {
   uint64_t ticks_ = 0;
   std::vector<std::unique_ptr<SimSpan>> spans_;
 };
-
-// Milliseconds to samples at 8 kHz.
-constexpr uint64_t ms_to_samples(uint64_t ms) noexcept { return ms * kSampleRate / 1000; }
 
 }  // namespace ivrd::driver

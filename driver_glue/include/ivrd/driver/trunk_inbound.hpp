@@ -80,6 +80,7 @@
 
 #include "ivrd/driver/disconnect_supervisor.hpp"
 #include "ivrd/driver/line.hpp"
+#include "ivrd/driver/line_drain.hpp"
 #include "ivrd/dsp/call_progress_detector.hpp"
 #include "ivrd/dsp/caller_id.hpp"
 #include "ivrd/dsp/tone_zone.hpp"
@@ -187,9 +188,8 @@ class TrunkInbound {
   std::vector<dsp::CallerIdMessage> held_;          // announced: until the first ring
   std::optional<DisconnectSupervisor> supervisor_;  // connected
 
-  std::vector<LineEvent> pending_;  // this tick's events, reused
-  std::vector<Block> blocks_;       // this tick's blocks, reused
-  uint64_t tick_end_ = 0;           // the line's sample count after this tick's blocks
+  LineDrain drain_;
+  uint64_t tick_end_ = 0;  // the line's sample count after this tick's blocks
   std::deque<TrunkEvent> events_;
 };
 

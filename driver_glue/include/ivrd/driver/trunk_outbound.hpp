@@ -101,6 +101,7 @@
 
 #include "ivrd/driver/disconnect_supervisor.hpp"
 #include "ivrd/driver/line.hpp"
+#include "ivrd/driver/line_drain.hpp"
 #include "ivrd/dsp/call_progress_detector.hpp"
 #include "ivrd/dsp/tone_zone.hpp"
 
@@ -251,8 +252,7 @@ class TrunkOutbound {
   std::unique_ptr<detail::VoiceAnswerDetector> voice_;  // progress
   std::optional<DisconnectSupervisor> supervisor_;      // connected
 
-  std::vector<LineEvent> pending_;  // this tick's events, reused
-  std::vector<Block> blocks_;       // this tick's blocks, reused
+  LineDrain drain_;
   std::deque<OutboundEvent> events_;
 };
 
