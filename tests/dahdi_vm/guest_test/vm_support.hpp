@@ -19,6 +19,8 @@
 #include "ivrd/dsp/caller_id.hpp"
 #include "ivrd/dsp/dtmf_detector.hpp"
 
+#include "sim_test_support.hpp"
+
 namespace ivrd::driver::vmtest {
 
 inline double now_ms() {
@@ -123,30 +125,9 @@ inline double tone_purity(const int16_t* x, size_t n, double hz, double* rms) {
   return 2 * (s1 * s1 + s2 * s2 - c * s1 * s2) / (static_cast<double>(n) * energy);
 }
 
-inline std::string dtmf_digits(const std::vector<int16_t>& pcm) {
-  dsp::DtmfDetector detector;
-  std::string digits;
-  auto sink = [&](const dsp::DtmfEvent& event) {
-    if (event.kind == dsp::DtmfEventKind::end) digits += event.digit;
-  };
-  for (size_t at = 0; at < pcm.size(); at += kBlockSamples) {
-    const size_t n = std::min(kBlockSamples, pcm.size() - at);
-    detector.rx(std::span<const int16_t>(pcm.data() + at, n), sink);
-  }
-  detector.flush(sink);
-  return digits;
-}
-
-inline std::vector<dsp::CallerIdMessage> caller_ids(const std::vector<int16_t>& pcm) {
-  dsp::CallerIdReceiver receiver;
-  std::vector<dsp::CallerIdMessage> messages;
-  auto sink = [&](const dsp::CallerIdMessage& message) { messages.push_back(message); };
-  for (size_t at = 0; at < pcm.size(); at += kBlockSamples) {
-    const size_t n = std::min(kBlockSamples, pcm.size() - at);
-    receiver.rx(std::span<const int16_t>(pcm.data() + at, n), sink);
-  }
-  receiver.flush(sink);
-  return messages;
-}
+// Digits and caller ID messages in received audio, as the simulated card's
+// tests decode them.
+using testing::caller_ids;
+using testing::dtmf_digits;
 
 }  // namespace ivrd::driver::vmtest
