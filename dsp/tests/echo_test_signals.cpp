@@ -6,6 +6,7 @@
 #include <span>
 #include <tuple>
 
+#include "ivrd/test_support/composite_source.hpp"
 #include "ivrd/test_support/g711_line.hpp"
 #include "ivrd/test_support/levels.hpp"
 #include "ivrd/test_support/noise.hpp"
@@ -37,8 +38,10 @@ const test_support::Speech& cached_corpus(double seconds, uint64_t seed, const s
 EchoScene make_echo_scene(const EchoSceneSpec& spec, uint64_t seed, std::string* why) {
   EchoScene scene;
   const auto n = static_cast<size_t>(spec.seconds * 8000.0);
-  if (spec.white_far) {
+  if (spec.far == EchoSceneSpec::Far::white_noise) {
     scene.far = test_support::white_noise(n, -16.0, seed);
+  } else if (spec.far == EchoSceneSpec::Far::composite_source) {
+    scene.far = test_support::composite_source_signal(n, -16.0, seed);
   } else {
     const test_support::Speech& far = cached_corpus(spec.seconds, seed, "en");
     if (!far) {

@@ -31,7 +31,10 @@ struct EchoSceneSpec {
   std::optional<double> near_from, near_to;
   double near_level_dbm0 = -16.0;
   double background_dbm0 = -65.0;
-  bool white_far = false;  // white noise instead of speech as the far end
+  // The far end: speech at -16 dBm0 (espeak-ng), white noise at -16 dBm0, or
+  // a composite source signal at -16 dBm0 active (composite_source.hpp).
+  enum class Far : uint8_t { speech, white_noise, composite_source };
+  Far far = Far::speech;
 };
 
 // Far-end speech at -16 dBm0 (espeak-ng), deterministic by seed; empty scene

@@ -87,6 +87,18 @@ constexpr float kSearchConcentration = 0.9f;
 // A search lasts at most ~0.8 s of far-end speech; after one that found
 // nothing the next waits 0.5 s, doubling up to 4 s.
 constexpr int kSearchLimitFrames = 96;
+// A new echo path louder than the Geigel detector allows for (it assumes the
+// echo loss it measured on the old path, up to 9 dB) looks like double talk
+// in every frame the far end is loud. So double-talk frames do not restart
+// the count of frames the foreground removes little in; 30 such frames
+// (0.24 s), in double talk or not, start a search too; and a search may be
+// taken in double talk, more strictly: 13 dB of rx removed for 200 ms (no
+// near talker is predicted from the far end that well for that long). Taken
+// so, the echo loss of the old path is forgotten.
+constexpr int kSuspectClearFrames = 2;
+constexpr int kPoorFrames = 30;
+constexpr int kDoubleTalkSearchFrames = 25;
+constexpr float kDoubleTalkSearchCancel = 0.05f;
 constexpr int kSearchCooldownFrames = 64;
 constexpr int kSearchMaxCooldownFrames = 512;
 
@@ -221,6 +233,8 @@ void EchoCancellerState::reset() noexcept {
   background_erle_db = 0.0f;
   established_erle_db = 0.0f;
   better_frames = worse_frames = harmful_frames = suspect_frames = 0;
+  suspect_clear_frames = poor_frames = 0;
+  search_better_in_double_talk = false;
   searching = false;
   fresh_path = true;
   search_frames = search_cooldown = 0;
@@ -591,6 +605,7 @@ void EchoCancellerState::restart_search() noexcept {
   // power only until the long-term figure has built up again.
   far_slow = 0.0f;
   better_frames = worse_frames = suspect_frames = 0;
+  suspect_clear_frames = poor_frames = 0;
 }
 
 void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
@@ -641,8 +656,17 @@ void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
   // briefly fit some of a near talker's speech, but not to that degree.
   if (search_cooldown > 0) --search_cooldown;
   if (!searching && foreground_set && established_erle_db >= kSuspectAfterErleDb) {
-    suspect_frames =
-        smooth_foreground > kSuspectRemoval * smooth_near && !double_talk ? suspect_frames + 1 : 0;
+    // One frame that cancels well (the edge of a pause, where the old
+    // estimate and the new echo both fade) does not clear the counts; two in
+    // a row do.
+    if (smooth_foreground <= kSuspectRemoval * smooth_near) {
+      if (++suspect_clear_frames >= kSuspectClearFrames) suspect_frames = poor_frames = 0;
+    } else {
+      suspect_clear_frames = 0;
+      ++poor_frames;
+      if (!double_talk) ++suspect_frames;
+    }
+    if (poor_frames >= kPoorFrames) suspect_frames = kSuspectFrames;
     if (suspect_frames >= kSuspectFrames && search_cooldown == 0) {
       saved_window_start = window_start;
       saved_window_end = window_end;
@@ -652,10 +676,13 @@ void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
     }
   }
   if (searching) {
-    if (!double_talk && smooth_background < kSearchBetter * smooth_foreground &&
-        smooth_background < kSearchCancel * smooth_near &&
+    if (smooth_background < kSearchBetter * smooth_foreground &&
+        smooth_background < (double_talk ? kDoubleTalkSearchCancel : kSearchCancel) * smooth_near &&
         background_concentration() >= kSearchConcentration) {
-      if (++better_frames >= kSearchFrames) {
+      if (better_frames == 0) search_better_in_double_talk = false;
+      search_better_in_double_talk = search_better_in_double_talk || double_talk;
+      const int needed = search_better_in_double_talk ? kDoubleTalkSearchFrames : kSearchFrames;
+      if (++better_frames >= needed) {
         copy_background_to_foreground();
         smooth_foreground = smooth_background;
         searching = false;
@@ -668,6 +695,7 @@ void EchoCancellerState::two_path(bool allowed, bool double_talk) noexcept {
         metrics.erle_db = std::clamp(background_erle_db, 0.0f, 60.0f);
         established_erle_db = metrics.erle_db;
         erle_linear = std::pow(10.0f, metrics.erle_db / 10.0f);
+        if (search_better_in_double_talk) metrics.erl_db = 0.0f;
       }
       return;
     }

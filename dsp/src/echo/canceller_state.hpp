@@ -139,10 +139,13 @@ struct EchoCancellerState {
   // two_path); the window it had is kept to go back to.
   bool searching = false;
   std::size_t saved_window_start = 0, saved_window_end = 0;
-  int search_frames = 0;    // far-end frames the current search has run
-  int search_cooldown = 0;  // frames before another search may start
-  int search_backoff = 0;   // the cooldown after the next search that fails
-  bool fresh_path = true;   // the foreground follows a new echo path
+  int search_frames = 0;                      // far-end frames the current search has run
+  bool search_better_in_double_talk = false;  // some of the current run of better frames was
+  int suspect_clear_frames = 0;               // frames in a row that cancelled well
+  int poor_frames = 0;                        // frames that cancelled little, in double talk or not
+  int search_cooldown = 0;                    // frames before another search may start
+  int search_backoff = 0;                     // the cooldown after the next search that fails
+  bool fresh_path = true;                     // the foreground follows a new echo path
 
   // Levels (mean squares) and decisions.
   float far_active_power = 0.0f;
