@@ -37,6 +37,8 @@ PACKAGES=(
   libboost-program-options-dev
   libespeak-ng-dev
   espeak-ng-data
+  # The configuration file (TOML, read by ivrd::ivr's loader).
+  libtomlplusplus-dev
   # ALSA: a sound device (a headset) as an extension port.
   libasound2-dev
 
