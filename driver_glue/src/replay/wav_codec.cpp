@@ -11,6 +11,8 @@
 
 #include <speex/speex_resampler.h>
 
+#include "ivrd/driver/audio_file.hpp"
+
 namespace ivrd::driver::detail {
 namespace {
 
@@ -239,3 +241,19 @@ std::variant<std::vector<uint8_t>, std::string> encode_wav(std::span<const int16
 }
 
 }  // namespace ivrd::driver::detail
+
+namespace ivrd::driver {
+
+std::vector<int16_t> resample_to_8k(std::span<const int16_t> pcm, int input_rate) {
+  if (input_rate <= 0) {
+    throw std::runtime_error("cannot resample from " + std::to_string(input_rate) + " Hz");
+  }
+  std::vector<float> input(pcm.size());
+  for (size_t i = 0; i < pcm.size(); ++i) input[i] = static_cast<float>(pcm[i]) / 32768.0f;
+  const std::vector<float> resampled = detail::resample_to_8k(input, input_rate);
+  std::vector<int16_t> out(resampled.size());
+  for (size_t i = 0; i < resampled.size(); ++i) out[i] = detail::to_int16(resampled[i]);
+  return out;
+}
+
+}  // namespace ivrd::driver

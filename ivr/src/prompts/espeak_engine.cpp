@@ -6,8 +6,8 @@
 #include <mutex>
 
 #include <espeak-ng/speak_lib.h>
-#include <speex/speex_resampler.h>
 
+#include "ivrd/driver/audio_file.hpp"
 #include "ivrd/ivr/prompt_audio.hpp"
 
 namespace ivrd::ivr::detail {
@@ -42,34 +42,6 @@ bool initialise() {
   return g_rate > 0;
 }
 
-struct ResamplerDestroyer {
-  void operator()(SpeexResamplerState* state) const noexcept { speex_resampler_destroy(state); }
-};
-
-std::vector<int16_t> resample_to_8k(const std::vector<int16_t>& input, int rate) {
-  if (rate == kPromptSampleRate) return input;
-  int error = 0;
-  std::unique_ptr<SpeexResamplerState, ResamplerDestroyer> state(
-      speex_resampler_init(1, static_cast<spx_uint32_t>(rate), kPromptSampleRate,
-                           SPEEX_RESAMPLER_QUALITY_DESKTOP, &error));
-  if (!state) throw PromptError("espeak-ng", speex_resampler_strerror(error));
-  speex_resampler_skip_zeros(state.get());
-  // Flush with the resampler's latency in zeros so the tail of the speech is
-  // not left inside its filter.
-  std::vector<int16_t> padded = input;
-  padded.resize(input.size() + static_cast<size_t>(speex_resampler_get_input_latency(state.get())),
-                0);
-  std::vector<int16_t> out(static_cast<size_t>(
-      std::ceil(static_cast<double>(padded.size()) * kPromptSampleRate / rate) + 16));
-  auto in_len = static_cast<spx_uint32_t>(padded.size());
-  auto out_len = static_cast<spx_uint32_t>(out.size());
-  speex_resampler_process_int(state.get(), 0, padded.data(), &in_len, out.data(), &out_len);
-  out.resize(std::min<size_t>(
-      out_len, static_cast<size_t>(
-                   std::lround(static_cast<double>(input.size()) * kPromptSampleRate / rate))));
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::string> espeak_unavailable_reason() {
@@ -96,7 +68,7 @@ std::vector<int16_t> espeak_synthesise_8k(std::string_view voice, std::string_vi
     if (result != EE_OK) throw PromptError("\"" + utterance + "\"", "espeak-ng synthesis failed");
     rate = g_rate;
   }
-  return resample_to_8k(native, rate);
+  return driver::resample_to_8k(native, rate);
 }
 
 }  // namespace ivrd::ivr::detail

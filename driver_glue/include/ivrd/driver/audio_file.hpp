@@ -97,4 +97,11 @@ Capture read_capture(const std::filesystem::path& path,
 void write_capture(const std::filesystem::path& path, std::span<const int16_t> pcm,
                    std::optional<AudioFormat> forced = std::nullopt);
 
+// Mono audio at input_rate resampled to 8 kHz (speexdsp, best quality): the
+// result holds round(n * 8000 / input_rate) samples, and a sound at time t of
+// the input is at sample 8000 t. For audio that does not come from a file
+// (synthesised speech, say). Throws std::runtime_error when the rate cannot
+// be resampled (not positive).
+std::vector<int16_t> resample_to_8k(std::span<const int16_t> pcm, int input_rate);
+
 }  // namespace ivrd::driver
