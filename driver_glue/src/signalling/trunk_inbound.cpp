@@ -4,21 +4,9 @@
 
 #include "common/put_on_hook.hpp"
 #include "common/take_front.hpp"
+#include "supervision_of.hpp"
 
 namespace ivrd::driver {
-
-namespace {
-
-DisconnectSupervisionConfig supervision_of(const TrunkInboundConfig& config) {
-  DisconnectSupervisionConfig out;
-  out.polarity_guard_ms = config.polarity_guard_ms;
-  out.silence_timeout_ms = config.silence_timeout_ms;
-  out.silence_level_dbm0 = config.silence_level_dbm0;
-  out.call_progress = config.call_progress;
-  return out;
-}
-
-}  // namespace
 
 std::optional<std::string> TrunkInboundConfig::validate() const {
   std::string problems;
@@ -32,7 +20,7 @@ std::optional<std::string> TrunkInboundConfig::validate() const {
   if (answer_after_rings == 0) problem("answer_after_rings must be at least 1");
   if (min_ring_ms >= max_ring_ms) problem("min_ring_ms must be less than max_ring_ms");
   if (ring_timeout_ms <= max_ring_ms) problem("ring_timeout_ms must be longer than max_ring_ms");
-  if (auto errors = supervision_of(*this).validate()) problem(*errors);
+  if (auto errors = detail::supervision_of(*this).validate()) problem(*errors);
   if (problems.empty()) return std::nullopt;
   return problems;
 }
@@ -68,7 +56,7 @@ TrunkInbound::TrunkInbound(Line& line, const TrunkInboundConfig& config, uint64_
   }
   zone_ = dsp::find_tone_zone(config_.tone_zone);
   config_.call_progress.in_call = true;
-  supervision_ = supervision_of(config_);
+  supervision_ = detail::supervision_of(config_);
 }
 
 void TrunkInbound::tick() noexcept {

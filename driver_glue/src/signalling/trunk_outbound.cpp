@@ -6,20 +6,12 @@
 
 #include "common/put_on_hook.hpp"
 #include "common/take_front.hpp"
+#include "supervision_of.hpp"
 #include "voice_answer_detector.hpp"
 
 namespace ivrd::driver {
 
 namespace {
-
-DisconnectSupervisionConfig supervision_of(const TrunkOutboundConfig& config) {
-  DisconnectSupervisionConfig out;
-  out.polarity_guard_ms = config.polarity_guard_ms;
-  out.silence_timeout_ms = config.silence_timeout_ms;
-  out.silence_level_dbm0 = config.silence_level_dbm0;
-  out.call_progress = config.call_progress;
-  return out;
-}
 
 bool dtmf_digit(char c) noexcept { return dsp::dtmf_digit_index(c) >= 0; }
 
@@ -114,7 +106,7 @@ std::optional<std::string> TrunkOutboundConfig::validate() const {
   if (voice_min_ms < 20 || voice_min_ms > voice_window_ms) {
     problem("voice_min_ms must be from 20 to voice_window_ms");
   }
-  if (auto errors = supervision_of(*this).validate()) problem(*errors);
+  if (auto errors = detail::supervision_of(*this).validate()) problem(*errors);
   if (problems.empty()) return std::nullopt;
   return problems;
 }
@@ -128,7 +120,7 @@ TrunkOutbound::TrunkOutbound(Line& line, const TrunkOutboundConfig& config, uint
     throw std::invalid_argument(line_.name() + ": outbound trunk signalling needs a trunk port");
   }
   zone_ = dsp::find_tone_zone(config_.tone_zone);
-  supervision_ = supervision_of(config_);
+  supervision_ = detail::supervision_of(config_);
   progress_config_ = config_.call_progress;
   progress_config_.in_call = false;
 }
