@@ -66,6 +66,7 @@
 
 #include "ivrd/dsp/echo_canceller.hpp"
 #include "ivrd/dsp/isa.hpp"
+#include "ivrd/test_support/composite_source.hpp"
 #include "ivrd/test_support/echo_path.hpp"
 #include "ivrd/test_support/g711_line.hpp"
 #include "ivrd/test_support/levels.hpp"
@@ -110,6 +111,7 @@ struct Options {
   bool quality = true;
   bool throughput = true;
   bool json = false;
+  bool composite_far = false;  // G.168's composite source signal as the far end
 };
 
 [[noreturn]] void usage(const char* program, int status = 2) {
@@ -117,7 +119,10 @@ struct Options {
                "usage: %s [--seed S] [--isa all|active|LIST] [--law ulaw|alaw|none]\n"
                "          [--level DBM0] [--tail-ms T] [--tails LIST] [--seconds T] [--repeats N]\n"
                "          [--channels N] [--skip-quality] [--skip-throughput] [--json]\n"
+               "          [--far speech|css]\n"
                "  --level     active level of both talkers (default -16 dBm0)\n"
+               "  --far       the far end: speech (default) or G.168's composite source\n"
+               "              signal (voiced, noise, pause; 350 ms periods)\n"
                "  --tail-ms   tail of the quality runs (default 128 ms = 1024 taps)\n"
                "  --tails     tails of the throughput runs, ms (default 64,128,256)\n"
                "  --seconds   length of one timed run (default 1); best of --repeats (3)\n"
@@ -170,7 +175,11 @@ Options parse(int argc, char** argv) {
       o.throughput = false;
     else if (arg == "--json")
       o.json = true;
-    else if (arg == "--help" || arg == "-h")
+    else if (arg == "--far") {
+      const std::string_view far = value();
+      if (far != "speech" && far != "css") usage(argv[0]);
+      o.composite_far = far == "css";
+    } else if (arg == "--help" || arg == "-h")
       usage(argv[0], 0);
     else
       usage(argv[0]);
@@ -278,9 +287,16 @@ struct Signals {
 
 Signals make_signals(const Options& o, std::optional<dsp::G711Law> law) {
   Signals s;
-  std::vector<float> far = speech_track(kChangeLength, o.level_dbm0, kFarVoice,
-                                        support::derive_seed(o.seed, "far speech"), &s.far_source);
-  s.far = support::to_int16(far);
+  if (o.composite_far) {
+    s.far = support::composite_source_signal(kChangeLength, o.level_dbm0,
+                                             support::derive_seed(o.seed, "far css"));
+    s.far_source = "composite source signal (G.168 style)";
+  } else {
+    std::vector<float> far =
+        speech_track(kChangeLength, o.level_dbm0, kFarVoice,
+                     support::derive_seed(o.seed, "far speech"), &s.far_source);
+    s.far = support::to_int16(far);
+  }
   if (law) support::g711_round_trip_in_place(s.far, *law);
   std::vector<float> talker =
       speech_track(kTwoPartLength - kEventAt, o.level_dbm0, kNearVoice,
