@@ -402,26 +402,12 @@ double erle_at(const Scenario& sc, std::span<const int16_t> out, std::span<const
   return support::erle_db(sc.echo, out, near, end - kErleWindow, end);
 }
 
-// Seconds from `from` to the end of the first 100 ms window that starts a run
-// of three successive active windows at kTargetDb or more; kInf when none.
-// Seconds from `from` to the first of three windows in a row (of those with
-// echo) at kTargetDb or better. With speech_time, only windows with echo are
-// counted: the far end's pauses, in which no canceller can learn, are left out.
+// Seconds from `from` to 20 dB (support::seconds_to_erle, 100 ms windows);
+// with speech_time, counting only windows with echo.
 double time_to_target(const Scenario& sc, std::span<const int16_t> out,
                       std::span<const int16_t> near, size_t from, bool speech_time = false) {
-  const std::vector<double> w = support::erle_per_window(
-      std::span(sc.echo).subspan(from), out.subspan(from), near.subspan(from), kTargetWindow);
-  std::vector<size_t> active;
-  for (size_t i = 0; i < w.size(); ++i)
-    if (!std::isnan(w[i])) active.push_back(i);
-  for (size_t k = 0; k + 2 < active.size(); ++k) {
-    if (w[active[k]] >= kTargetDb && w[active[k + 1]] >= kTargetDb &&
-        w[active[k + 2]] >= kTargetDb) {
-      const size_t windows = speech_time ? k + 1 : active[k] + 1;
-      return static_cast<double>(windows * kTargetWindow) / kRate;
-    }
-  }
-  return kInf;
+  return support::seconds_to_erle(std::span(sc.echo).subspan(from), out.subspan(from),
+                                  near.subspan(from), kTargetDb, kTargetWindow, speech_time);
 }
 
 // The near talker's power over the power of signal - near: of everything

@@ -154,15 +154,9 @@ TEST_CASE(
   };
   const auto seconds_to_20db = [](const EchoScene& scene, const std::vector<int16_t>& out,
                                   size_t from) {
-    const auto windows = test_support::erle_per_window(
+    return test_support::seconds_to_erle(
         std::span(scene.echo).subspan(from), std::span<const int16_t>(out).subspan(from),
-        std::span<const int16_t>(scene.near_clean).subspan(from), 800);
-    for (size_t k = 0; k + 2 < windows.size(); ++k) {
-      if (windows[k] >= 20.0 && windows[k + 1] >= 20.0 && windows[k + 2] >= 20.0) {
-        return static_cast<double>(k + 1) * 0.1;
-      }
-    }
-    return 99.0;
+        std::span<const int16_t>(scene.near_clean).subspan(from), 20.0);
   };
   std::vector<double> firsts;
   for (size_t p = 0; p < std::size(paths); ++p) {

@@ -131,4 +131,22 @@ double erle_db(std::span<const float> echo, std::span<const int16_t> output,
   return 10.0 * std::log10(echo_sum / std::max(residual_sum, 1e-3));
 }
 
+double seconds_to_erle(std::span<const float> echo, std::span<const int16_t> output,
+                       std::span<const int16_t> near_clean, double target_db, size_t window,
+                       bool active_time_only) {
+  const std::vector<double> w = erle_per_window(echo, output, near_clean, window);
+  std::vector<size_t> active;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (!std::isnan(w[i])) active.push_back(i);
+  }
+  for (size_t k = 0; k + 2 < active.size(); ++k) {
+    if (w[active[k]] >= target_db && w[active[k + 1]] >= target_db &&
+        w[active[k + 2]] >= target_db) {
+      const size_t windows = active_time_only ? k + 1 : active[k] + 1;
+      return static_cast<double>(windows * window) / 8000.0;
+    }
+  }
+  return std::numeric_limits<double>::infinity();
+}
+
 }  // namespace ivrd::test_support

@@ -46,4 +46,13 @@ double erle_db(std::span<const float> echo, std::span<const int16_t> output,
                std::span<const int16_t> near_clean, size_t begin, size_t end,
                double min_echo_dbm0 = -45.0);
 
+// Seconds from the start of `echo` to the end of the first window that
+// begins three windows in a row, of those where the echo is active (see
+// erle_per_window), cancelling target_db or more; infinity when none does.
+// With active_time_only, only active windows are counted: the far end's
+// pauses, in which no canceller can learn, are left out.
+double seconds_to_erle(std::span<const float> echo, std::span<const int16_t> output,
+                       std::span<const int16_t> near_clean, double target_db, size_t window = 800,
+                       bool active_time_only = false);
+
 }  // namespace ivrd::test_support
