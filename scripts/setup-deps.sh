@@ -41,6 +41,15 @@ PACKAGES=(
   libtomlplusplus-dev
   # ALSA: a sound device (a headset) as an extension port.
   libasound2-dev
+  # The daemon: sd_notify and the watchdog (libsystemd), the store (SQLite),
+  # the control socket's JSON messages (nlohmann's JSON for Modern C++).
+  libsystemd-dev
+  libsqlite3-dev
+  nlohmann-json3-dev
+  # systemd-analyze checks the units in systemd/; bash-completion names the
+  # folder ivrctl's completion is installed into.
+  systemd
+  bash-completion
 
   # Call-progress tones: libtonezone's country tone tables (built-in data,
   # read by ivrd::dsp; no DAHDI device is opened). Its header includes
