@@ -121,7 +121,7 @@ TEST_CASE("the analog office configuration loads clean with its recordings", "[c
   CHECK(office.hours[0].size() == 2);
   CHECK(office.hours[5].size() == 1);
   CHECK(office.holidays.size() == 12);
-  CHECK(office.holidays.front() == Date{2026, 12, 25});
+  CHECK(office.holidays.front() == CalendarDate{2026, 12, 25});
   CHECK(config.incoming.holiday_menu == "holiday");
 
   CHECK(config.menus.at("main").keys.at('9').kind == ActionKind::language);

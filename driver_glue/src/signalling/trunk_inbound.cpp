@@ -1,5 +1,6 @@
 #include "ivrd/driver/trunk_inbound.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/put_on_hook.hpp"
@@ -60,6 +61,7 @@ TrunkInbound::TrunkInbound(Line& line, const TrunkInboundConfig& config, uint64_
 }
 
 void TrunkInbound::tick() noexcept {
+  call_audio_.clear();
   const size_t blocks = drain_.take(line_);
   tick_end_ = clock_ + blocks * kBlockSamples;
   drain_.hand_on(
@@ -156,6 +158,8 @@ void TrunkInbound::on_block(std::span<const int16_t, kBlockSamples> block) noexc
     caller_id_->rx(block, [this](const dsp::CallerIdMessage& message) { on_caller_id(message); });
   }
   if (state_ != TrunkInboundState::connected || !supervisor_) return;
+  call_audio_.emplace_back();
+  std::copy(block.begin(), block.end(), call_audio_.back().begin());
   if (auto gone = supervisor_->on_block(block, start)) far_end_gone(*gone);
 }
 

@@ -1,5 +1,6 @@
 #include "ivrd/driver/trunk_outbound.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "ivrd/dsp/dtmf_generator.hpp"
@@ -168,6 +169,7 @@ bool TrunkOutbound::dial(std::string_view number) {
 }
 
 void TrunkOutbound::tick() noexcept {
+  call_audio_.clear();
   drain_.take(line_);
   drain_.hand_on(
       clock_, [&](const LineEvent& event) { on_event(event); },
@@ -246,6 +248,8 @@ void TrunkOutbound::on_block(std::span<const int16_t, kBlockSamples> block) noex
     case TrunkOutboundState::progress: on_progress_block(block, start); return;
     case TrunkOutboundState::connected:
       if (!supervisor_) return;
+      call_audio_.emplace_back();
+      std::copy(block.begin(), block.end(), call_audio_.back().begin());
       if (auto gone = supervisor_->on_block(block, start)) far_end_gone(*gone);
       return;
   }

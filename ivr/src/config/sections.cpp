@@ -362,7 +362,7 @@ void read_calendars(const toml::table& root, LoadState& state) {
       if (const auto* list = holidays->as_array()) {
         for (const auto& item : *list) {
           if (const auto* date = item.as_date()) {
-            const Date day{date->get().year, date->get().month, date->get().day};
+            const CalendarDate day{date->get().year, date->get().month, date->get().day};
             if (std::find(calendar.holidays.begin(), calendar.holidays.end(), day) !=
                 calendar.holidays.end()) {
               state.diag.error(item, "holiday listed twice");

@@ -50,7 +50,8 @@ std::optional<std::string> espeak_unavailable_reason() {
   return g_failure;
 }
 
-std::vector<int16_t> espeak_synthesise_8k(std::string_view voice, std::string_view text) {
+std::vector<int16_t> espeak_synthesise_8k(std::string_view voice, std::string_view text,
+                                          int rate_wpm) {
   std::vector<int16_t> native;
   int rate = 0;
   {
@@ -60,6 +61,8 @@ std::vector<int16_t> espeak_synthesise_8k(std::string_view voice, std::string_vi
     if (espeak_SetVoiceByName(voice_name.c_str()) != EE_OK) {
       throw PromptError(voice_name, "unknown espeak-ng voice");
     }
+    // Set for every sentence: the voice call above resets it.
+    espeak_SetParameter(espeakRATE, rate_wpm, 0);
     const std::string utterance(text);
     g_sink = &native;
     const espeak_ERROR result = espeak_Synth(utterance.c_str(), utterance.size() + 1, 0,

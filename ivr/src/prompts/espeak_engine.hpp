@@ -16,7 +16,9 @@ namespace ivrd::ivr::detail {
 std::optional<std::string> espeak_unavailable_reason();
 
 // Speech for `text` (UTF-8, no markup) in `voice`, at 8 kHz, as espeak-ng
-// levels it. Throws PromptError naming the voice or the text.
-std::vector<int16_t> espeak_synthesise_8k(std::string_view voice, std::string_view text);
+// levels it, at `rate_wpm` words per minute (espeak-ng takes 80-450). Throws
+// PromptError naming the voice or the text.
+std::vector<int16_t> espeak_synthesise_8k(std::string_view voice, std::string_view text,
+                                          int rate_wpm);
 
 }  // namespace ivrd::ivr::detail

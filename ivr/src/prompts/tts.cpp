@@ -53,7 +53,8 @@ double active_level_dbm0(std::span<const int16_t> pcm) {
 
 std::optional<std::string> tts_unavailable_reason() { return detail::espeak_unavailable_reason(); }
 
-Tts::Tts(dsp::G711Law law, double active_level_dbm0) : law_(law), level_dbm0_(active_level_dbm0) {}
+Tts::Tts(dsp::G711Law law, double active_level_dbm0, int rate_wpm)
+    : law_(law), level_dbm0_(active_level_dbm0), rate_wpm_(rate_wpm) {}
 
 std::shared_ptr<const PromptAudio> Tts::say(std::string_view voice, std::string_view text,
                                             const PromptVariables& variables) {
@@ -70,7 +71,7 @@ std::shared_ptr<const PromptAudio> Tts::say_literal(std::string_view voice, std:
     const std::lock_guard lock(mutex_);
     if (const auto found = cache_.find(key); found != cache_.end()) return found->second;
   }
-  std::vector<int16_t> pcm = detail::espeak_synthesise_8k(voice, text);
+  std::vector<int16_t> pcm = detail::espeak_synthesise_8k(voice, text, rate_wpm_);
   if (!audible(pcm)) throw PromptError("\"" + key.second + "\"", "espeak-ng produced no audio");
   scale_to_level(pcm, level_dbm0_);
   auto audio = make_prompt_audio(std::move(pcm), law_, "tts:" + key.first + ":" + key.second);

@@ -150,6 +150,9 @@ class TrunkInbound {
   // when a connected call was hung up; in any other state it does nothing
   // (the far end may have gone first, and the port is idle already).
   bool hang_up();
+  // Connected: what the far end sent, the blocks of the last tick() received
+  // while connected, in order (empty otherwise). Valid until the next tick().
+  std::span<const Block> audio() const noexcept { return call_audio_; }
 
   TrunkInboundState state() const noexcept { return state_; }
   uint32_t rings() const noexcept { return rings_; }
@@ -191,6 +194,7 @@ class TrunkInbound {
   LineDrain drain_;
   uint64_t tick_end_ = 0;  // the line's sample count after this tick's blocks
   std::deque<TrunkEvent> events_;
+  std::vector<Block> call_audio_;  // this tick's blocks received connected
 };
 
 }  // namespace ivrd::driver

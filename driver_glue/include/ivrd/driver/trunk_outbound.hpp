@@ -212,6 +212,10 @@ class TrunkOutbound {
   // The appliance ends the call (or abandons it before the answer): on-hook,
   // back to idle, no event. False when idle.
   bool hang_up();
+  // Connected (answered): what the far end sent, the blocks of the last
+  // tick() received while connected, in order (empty otherwise). Valid until
+  // the next tick().
+  std::span<const Block> audio() const noexcept { return call_audio_; }
 
   TrunkOutboundState state() const noexcept { return state_; }
   // The result of the current or last call: nothing before it has one.
@@ -254,6 +258,7 @@ class TrunkOutbound {
 
   LineDrain drain_;
   std::deque<OutboundEvent> events_;
+  std::vector<Block> call_audio_;  // this tick's blocks received connected
 };
 
 }  // namespace ivrd::driver

@@ -113,11 +113,11 @@ struct TimeRange {
   std::chrono::minutes end{0};    // exclusive; > begin
 };
 
-struct Date {
+struct CalendarDate {
   int year = 0;
   unsigned month = 0;
   unsigned day = 0;
-  auto operator<=>(const Date&) const = default;
+  auto operator<=>(const CalendarDate&) const = default;
 };
 
 struct CalendarConfig {
@@ -125,7 +125,7 @@ struct CalendarConfig {
   // Opening hours per weekday, index 0 = Monday ... 6 = Sunday; an empty day
   // is closed all day.
   std::array<std::vector<TimeRange>, 7> hours;
-  std::vector<Date> holidays;  // closed all day, sorted
+  std::vector<CalendarDate> holidays;  // closed all day, sorted
   SourcePosition where;
 };
 

@@ -57,7 +57,9 @@ std::optional<std::string> tts_unavailable_reason();
 
 class Tts {
  public:
-  explicit Tts(dsp::G711Law law, double active_level_dbm0 = -18.0);
+  // rate_wpm: espeak-ng's speaking rate in words per minute (80-450;
+  // espeak-ng's own default is 175).
+  explicit Tts(dsp::G711Law law, double active_level_dbm0 = -18.0, int rate_wpm = 175);
 
   // Renders `text` after substitution in `voice`. Throws PromptError for a
   // substitution error, an unknown voice, empty text, espeak-ng failing to
@@ -75,6 +77,7 @@ class Tts {
  private:
   dsp::G711Law law_;
   double level_dbm0_;
+  int rate_wpm_;
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<const PromptAudio>> cache_;
   size_t renders_ = 0;
