@@ -227,7 +227,13 @@ uint64_t Appliance::now_ms() const noexcept { return impl_->now_ms(); }
 void Appliance::Impl::run_trunk_events(TrunkSlot& slot) {
   if (slot.outbound) {
     slot.outbound->tick();
-    while (auto event = slot.outbound->next_event()) on_outbound_event(slot, *event);
+    // An event may end the outside call, which gives the port back to the
+    // inbound machine.
+    while (slot.outbound) {
+      const auto event = slot.outbound->next_event();
+      if (!event) break;
+      on_outbound_event(slot, *event);
+    }
     return;
   }
   slot.inbound->tick();
