@@ -8,11 +8,14 @@
 namespace ivrd::ivr::replay {
 namespace {
 
-constexpr std::array<Command, 4> kCommands{{
+constexpr std::array<Command, 5> kCommands{{
     {"dtmf", "dtmf [--json] [--format F] FILE...", "DTMF digits in captures, with their times",
      run_dtmf_command},
     {"echo", "echo --far FAR --near NEAR --out OUT [--tail-ms MS] [--nlp on|off] [--stats]",
      "NEAR with the line echo of FAR removed, and the canceller's figures", run_echo_command},
+    {"call", "call --config FILE --in CALLER_AUDIO [--caller-id N] --out APPLIANCE_AUDIO",
+     "a captured caller through the configured menus: what the appliance played, and a JSON log",
+     run_call_command},
     {"callerid", "callerid [--json] [--format F] FILE...",
      "caller ID messages (Bell 202, V.23, DTMF) in captures", run_callerid_command},
     {"tones", "tones [--json] [--zone ZZ] [--format F] FILE...",

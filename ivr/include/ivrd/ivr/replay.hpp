@@ -136,4 +136,9 @@ int run_callerid_command(CommandArgs args, std::ostream& out, std::ostream& err)
 // not removed, and nothing is printed on out).
 int run_echo_command(CommandArgs args, std::ostream& out, std::ostream& err);
 
+// ivr-replay call --config FILE --in CALLER_AUDIO --out APPLIANCE_AUDIO
+// [--caller-id N] ...: a captured caller through the configured menus,
+// offline on the simulated card (docs/replay.md).
+int run_call_command(CommandArgs args, std::ostream& out, std::ostream& err);
+
 }  // namespace ivrd::ivr::replay
