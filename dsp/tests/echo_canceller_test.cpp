@@ -20,6 +20,7 @@
 #include "ivrd/test_support/noise.hpp"
 #include "ivrd/test_support/rng.hpp"
 #include "ivrd/test_support/seed.hpp"
+#include "ivrd/test_support/speech.hpp"
 
 #include "echo_test_signals.hpp"
 #include "kernels/echo_kernels.hpp"
@@ -527,5 +528,54 @@ TEST_CASE("every instruction set gives the same output and metrics", "[echo][sim
     CHECK(a.filter_updates == b.filter_updates);
     CHECK(a.talk_state == b.talk_state);
     CHECK(a.nlp_state == b.nlp_state);
+  }
+}
+
+TEST_CASE(
+    "a line that returns no echo keeps the echo loss finite and passes keys pressed "
+    "during the prompts",
+    "[echo]") {
+  // A digital line (or a quiet one, coded as µ-law zero): rx is exact silence
+  // but for the caller's keys, pressed while the appliance speaks. The echo
+  // loss must stay a number, or the double-talk detector goes blind and the
+  // filter learns the keys as echo of the prompt.
+  const auto speech = test_support::synthesize_speech(
+      "Thank you for calling. For sales, press one. For support, press two. If you know your "
+      "party's extension, press three. For the operator, press zero. Please listen carefully.");
+  REQUIRE(speech.ok());
+  std::vector<int16_t> far = speech.pcm;
+  far.resize(at(9.0));
+  test_support::scale_to_active_level(far, -18.0);
+  std::vector<int16_t> near(far.size(), 0);
+  const double amplitude = dbm0_to_sine_peak(-10.0);
+  const std::pair<double, double> keys[] = {{697, 1336}, {697, 1209}, {852, 1477}, {941, 1336}};
+  for (size_t k = 0; k < std::size(keys); ++k) {
+    const size_t start = at(1.0 + 2.0 * static_cast<double>(k));
+    for (size_t i = start; i < start + at(0.08); ++i) {
+      const double t = static_cast<double>(i) / 8000.0;
+      near[i] =
+          static_cast<int16_t>(amplitude * (std::sin(2 * std::numbers::pi * keys[k].first * t) +
+                                            std::sin(2 * std::numbers::pi * keys[k].second * t)));
+    }
+  }
+  for (const bool nlp : {false, true}) {
+    CAPTURE(nlp);
+    EchoCancellerConfig config;
+    config.nlp = nlp;
+    EchoCanceller canceller(config);
+    std::vector<int16_t> out = near;
+    for (size_t offset = 0; offset < out.size(); offset += 160) {
+      canceller.process(std::span(far).subspan(offset, 160), std::span(out).subspan(offset, 160));
+      const float erl = canceller.metrics().erl_db;
+      REQUIRE(std::isfinite(erl));
+      REQUIRE(erl <= 60.0f);
+    }
+    for (size_t k = 0; k < std::size(keys); ++k) {
+      CAPTURE(k);
+      const size_t start = at(1.0 + 2.0 * static_cast<double>(k));
+      const auto in = std::span(near).subspan(start, at(0.08));
+      const auto passed = std::span(out).subspan(start, at(0.08));
+      CHECK(level_of(passed) == Approx(level_of(in)).margin(1.0));
+    }
   }
 }

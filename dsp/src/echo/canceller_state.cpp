@@ -150,6 +150,8 @@ float to_dbm0(double mean_square) {
   return std::max(-100.0f, static_cast<float>(mean_square_to_dbm0(mean_square)));
 }
 
+constexpr float kMaxErlDb = 60.0f;
+
 float db(double ratio) { return static_cast<float>(10.0 * std::log10(std::max(ratio, 1e-12))); }
 
 // ln(1 + z) for z >= 0, to 1e-4: the exponent of 1 + z from its bits, a
@@ -852,8 +854,12 @@ void EchoCancellerState::update_levels(bool far_active, bool disabled, bool doub
   // that model cancels something, over all of rx (which includes any near
   // talker, so the figure errs on the low side).
   const float echo_seen = metrics.erle_db >= kErlFromModelDb ? echo_smooth : near_smooth;
+  // A line that returns no echo at all (a digital line, a silent rx) would
+  // send the ratio to hundreds of dB and on to NaN, which would blind the
+  // Geigel detector; no hybrid has more than 60 dB of loss.
   if (far_active && echo_seen > 0.0f) {
-    metrics.erl_db += 0.0625f * (db(far_smooth / echo_seen) - metrics.erl_db);
+    const float target = std::clamp(db(far_smooth / echo_seen), -20.0f, kMaxErlDb);
+    metrics.erl_db += 0.0625f * (target - metrics.erl_db);
   }
   if (far_active) {
     metrics.talk_state = near_active ? TalkState::double_talk : TalkState::far_end;

@@ -9,14 +9,15 @@
 #include <sstream>
 #include <string>
 
+#include "ivrd/ivr/appliance.hpp"
+#include "ivrd/ivr/config_loader.hpp"
+
 #include "daemon/daemon_options.hpp"
 #include "daemon/daemonize.hpp"
 #include "daemon/demo_call.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/logger.hpp"
 #include "daemon/systemd_notifier.hpp"
-#include "ivrd/ivr/appliance.hpp"
-#include "ivrd/ivr/config_loader.hpp"
 
 namespace ivrd::ivr::daemon {
 namespace {
@@ -52,6 +53,14 @@ class Daemon {
   Daemon(DaemonOptions options, Logger& logger) : options_(std::move(options)), log_(logger) {}
 
   int run(std::optional<Daemonized>& detached) {
+    // Signals are blocked before anything can start a thread (espeak-ng may),
+    // so they reach the loop's signalfd and never a thread's default action.
+    EventLoop loop;
+    loop_ = &loop;
+    loop.on_signal(SIGHUP, [this](int) { reload(); });
+    loop.on_signal(SIGTERM, [this](int) { stop("SIGTERM"); });
+    loop.on_signal(SIGINT, [this](int) { stop("SIGINT"); });
+
     ConfigLoadResult loaded = load_config(options_.config);
     if (!loaded.ok()) {
       std::cerr << errors_text(loaded.errors);
@@ -74,11 +83,6 @@ class Daemon {
     }
     appliance_->on_event([this](const ApplianceEvent& event) { log_event(event); });
 
-    EventLoop loop;
-    loop_ = &loop;
-    loop.on_signal(SIGHUP, [this](int) { reload(); });
-    loop.on_signal(SIGTERM, [this](int) { stop("SIGTERM"); });
-    loop.on_signal(SIGINT, [this](int) { stop("SIGINT"); });
     loop.start_tick(EventLoop::kDaemonTick, [this](uint64_t periods) { on_tick(periods); });
 
     if (options_.demo_call) {
@@ -166,8 +170,8 @@ class Daemon {
     if (!event.line.empty()) line += " line=" + event.line;
     if (!event.call.empty()) line += " call=" + event.call;
     if (!event.detail.empty()) line += ": " + event.detail;
-    const bool chatty = event.event == "prompt" || event.event == "greeting" ||
-                        event.event == "progress";
+    const bool chatty =
+        event.event == "prompt" || event.event == "greeting" || event.event == "progress";
     log_.log(chatty ? LogLevel::debug : LogLevel::info, line);
   }
 

@@ -16,7 +16,8 @@ std::vector<int16_t> phone_voice(uint32_t ms) {
   std::vector<int16_t> pcm(static_cast<size_t>(ms) * 8);
   constexpr double kTwoPi = 6.283185307179586;
   for (size_t i = 0; i < pcm.size(); ++i) {
-    pcm[i] = static_cast<int16_t>(2300.0 * std::sin(kTwoPi * 440.0 * static_cast<double>(i) / 8000.0));
+    pcm[i] =
+        static_cast<int16_t>(2300.0 * std::sin(kTwoPi * 440.0 * static_cast<double>(i) / 8000.0));
   }
   return pcm;
 }
@@ -35,8 +36,13 @@ DemoCall::DemoCall(Appliance& appliance) : appliance_(appliance) {
       trunk_ = port.name;
     }
     if (port.role == PortRole::extension && appliance.sim_port(port.name)) {
-      appliance.sim_port(port.name)->phone().wait_for_ring().wait_ms(2000).off_hook().play(
-          phone_voice(3000)).hang_up();
+      appliance.sim_port(port.name)
+          ->phone()
+          .wait_for_ring()
+          .wait_ms(2000)
+          .off_hook()
+          .play(phone_voice(3000))
+          .hang_up();
     }
   }
   if (trunk_.empty()) throw std::runtime_error("--demo-call: no simulated trunk port to call on");
@@ -83,7 +89,8 @@ std::string format_transcript(const CallInfo& call) {
     what.resize(std::max<size_t>(what.size(), 12), ' ');
     out += std::string(time) + "  " + what + "  " + note.detail + "\n";
   }
-  out += "Route reached: " + (call.route.empty() ? std::string("none (stayed in the menus)") : call.route);
+  out += "Route reached: " +
+         (call.route.empty() ? std::string("none (stayed in the menus)") : call.route);
   if (!call.other_party.empty()) out += " (" + call.other_party + ")";
   out += "\nEnded: " + call.end_reason + "\n";
   return out;

@@ -83,7 +83,8 @@ void print_help(std::ostream& out) {
          "audio is played into it from the answer on; keys are its DTMF, detected by the\n"
          "appliance's own detector. When the capture ends the caller listens 5 s more, then\n"
          "hangs up. Writes what the appliance played, and a JSON log: one object per line\n"
-         "for each step of the call ({\"t_ms\":1234,\"event\":\"key\",\"detail\":\"1\"}), then one\n"
+         "for each step of the call ({\"t_ms\":1234,\"event\":\"key\",\"detail\":\"1\"}), then "
+         "one\n"
          "summary object ({\"summary\":true,\"route\":...,\"menu\":...,\"keys\":...,\n"
          "\"ended\":...,\"other_party\":...,\"variables\":{...}}).\n\n"
       << visible_options()
@@ -98,7 +99,8 @@ std::optional<local_seconds> parse_time(const std::string& text) {
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5) {
     return std::nullopt;
   }
-  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
+                            day{static_cast<unsigned>(d)}};
   if (!date.ok() || h < 0 || h > 23 || mi < 0 || mi > 59) return std::nullopt;
   return local_seconds{local_days{date}} + hours{h} + minutes{mi};
 }
@@ -139,7 +141,8 @@ std::optional<CallOptions> parse_options(CommandArgs args) {
   }
   if (values.count("caller-name")) options.caller_name = values["caller-name"].as<std::string>();
   if (values.count("line")) options.line = values["line"].as<std::string>();
-  if (values.count("format")) options.format = parse_format_option(values["format"].as<std::string>());
+  if (values.count("format"))
+    options.format = parse_format_option(values["format"].as<std::string>());
   if (values.count("time")) {
     const auto& text = values["time"].as<std::string>();
     options.time = parse_time(text);
@@ -174,14 +177,14 @@ void write_log(const CallInfo& call, std::ostream& out) {
     out << "{\"t_ms\":" << note.ms << ",\"event\":" << json_quote(note.what)
         << ",\"detail\":" << json_quote(note.detail) << "}\n";
   }
-  out << "{\"summary\":true,\"call\":" << json_quote(call.id) << ",\"line\":" << json_quote(call.line)
-      << ",\"caller_id\":" << json_quote(call.caller_id)
+  out << "{\"summary\":true,\"call\":" << json_quote(call.id)
+      << ",\"line\":" << json_quote(call.line) << ",\"caller_id\":" << json_quote(call.caller_id)
       << ",\"caller_name\":" << json_quote(call.caller_name)
       << ",\"route\":" << json_quote(call.route) << ",\"menu\":" << json_quote(call.menu)
-      << ",\"other_party\":" << json_quote(call.other_party) << ",\"keys\":" << json_quote(call.keys)
-      << ",\"language\":" << json_quote(call.language) << ",\"ended\":" << json_quote(call.end_reason)
-      << ",\"duration_ms\":" << call.duration_ms << ",\"variables\":" << json_variables(call.variables)
-      << "}\n";
+      << ",\"other_party\":" << json_quote(call.other_party)
+      << ",\"keys\":" << json_quote(call.keys) << ",\"language\":" << json_quote(call.language)
+      << ",\"ended\":" << json_quote(call.end_reason) << ",\"duration_ms\":" << call.duration_ms
+      << ",\"variables\":" << json_variables(call.variables) << "}\n";
 }
 
 }  // namespace
@@ -246,8 +249,9 @@ int run_call_command(CommandArgs args, std::ostream& out, std::ostream& err) {
   }
 
   const auto& zone_code = appliance->config().appliance.tone_zone;
-  const driver::RingCadence cadence =
-      zone_code == "us" || zone_code == "ca" ? driver::RingCadence::us() : driver::RingCadence::uk();
+  const driver::RingCadence cadence = zone_code == "us" || zone_code == "ca"
+                                          ? driver::RingCadence::us()
+                                          : driver::RingCadence::uk();
   driver::SimCaller& far = trunk->caller();
   if (options->caller_id.empty()) {
     far.ring(cadence);
@@ -281,7 +285,8 @@ int run_call_command(CommandArgs args, std::ostream& out, std::ostream& err) {
   const uint64_t from = answered_at ? *answered_at : 0;
   std::vector<int16_t> played;
   if (from >= far.heard_start() && from - far.heard_start() < heard.size()) {
-    played.assign(heard.begin() + static_cast<std::ptrdiff_t>(from - far.heard_start()), heard.end());
+    played.assign(heard.begin() + static_cast<std::ptrdiff_t>(from - far.heard_start()),
+                  heard.end());
   }
   try {
     driver::write_capture(options->out, played, options->format ? options->format : caller->format);

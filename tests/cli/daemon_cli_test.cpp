@@ -1,0 +1,140 @@
+// The real ivrd binary: --check-config, usage errors, and the daemon on the
+// simulated card reloading on SIGHUP and stopping cleanly on SIGTERM.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+
+#include "ivrd/test_support/temp_dir.hpp"
+
+#include "run_program.hpp"
+
+using namespace ivrd::cli_tests;
+namespace ts = ivrd::test_support;
+
+namespace {
+
+const std::string kDemoConfig = std::string(IVRD_CONFIG_DIR) + "/demo.toml";
+
+ProgramResult ivrd(const std::vector<std::string>& args) { return run_program(IVRD_PATH, args); }
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_CASE("ivrd --check-config: OK, or every error with file:line:column and exit 78",
+          "[cli][ivrd]") {
+  const ProgramResult good = ivrd({"--check-config", "--config", kDemoConfig});
+  CHECK(good.status == 0);
+  CHECK_THAT(good.out, Catch::Contains("configuration OK"));
+
+  ts::TempDir dir("ivrd-check");
+  {
+    std::ofstream config(dir / "bad.toml");
+    config
+        << "[appliance]\ntone_zone = \"us\"\noperatr = \"hang_up\"\n\n[incoming]\nmenu = \"mian\"\n"
+           "\n[menus.main]\ngreeting = \"nothing\"\n";
+  }
+  const ProgramResult bad = ivrd({"--check-config", "--config", dir / "bad.toml"});
+  CHECK(bad.status == 78);
+  const auto lines = split_lines(bad.err);
+  REQUIRE(lines.size() >= 3);
+  CHECK_THAT(bad.err, Catch::Contains(dir / "bad.toml" + ":3:1: error: unknown key 'operatr'"));
+  CHECK_THAT(bad.err, Catch::Contains("did you mean 'main'?"));
+  for (const auto& line : lines) CHECK_THAT(line, Catch::StartsWith(dir / "bad.toml:"));
+}
+
+TEST_CASE("ivrd: unknown options exit 64 with one line and a hint", "[cli][ivrd]") {
+  const ProgramResult result = ivrd({"--colour"});
+  CHECK(result.status == 64);
+  const auto lines = split_lines(result.err);
+  REQUIRE(lines.size() == 2);
+  CHECK_THAT(lines[0], Catch::StartsWith("ivrd: ") && Catch::Contains("--colour"));
+  CHECK_THAT(lines[1], Catch::Contains("ivrd --help"));
+}
+
+// Starts ivrd in the foreground with its stderr in `log`; returns its pid.
+pid_t start_daemon(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    FILE* out = std::freopen(log.c_str(), "w", stderr);
+    if (!out) _exit(127);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(IVRD_PATH));
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(IVRD_PATH, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool wait_for_text(const std::filesystem::path& log, const std::string& text, int seconds = 20) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (read_text(log).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST_CASE(
+    "ivrd on the simulated card: a bad reload keeps the running configuration, "
+    "a good one swaps it, SIGTERM stops cleanly",
+    "[cli][ivrd]") {
+  ts::TempDir dir("ivrd-run");
+  std::filesystem::copy_file(kDemoConfig, dir / "ivrd.toml");
+  const auto log = dir.path() / "ivrd.log";
+  const pid_t pid = start_daemon({"--sim", "--foreground", "--config", dir / "ivrd.toml",
+                                  "--socket", dir / "control.sock", "--state-dir", dir / "state"},
+                                 log);
+  REQUIRE(wait_for_text(log, "ivrd started"));
+
+  // A broken file: every error logged, the old configuration stays.
+  {
+    std::ofstream config(dir / "ivrd.toml", std::ios::app);
+    config << "\n[menus.extra]\ngreting = \"welcome\"\n";
+  }
+  REQUIRE(kill(pid, SIGHUP) == 0);
+  REQUIRE(wait_for_text(log, "reload refused"));
+  CHECK_THAT(read_text(log), Catch::Contains("unknown key 'greting'"));
+
+  // Repaired: configuration 2 for new calls.
+  std::filesystem::copy_file(kDemoConfig, dir / "ivrd.toml",
+                             std::filesystem::copy_options::overwrite_existing);
+  REQUIRE(kill(pid, SIGHUP) == 0);
+  REQUIRE(wait_for_text(log, "configuration 2 in use for new calls"));
+
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_THAT(read_text(log), Catch::Contains("ivrd stopped"));
+}
+
+TEST_CASE("ivrd: a configuration with errors refuses to start with exit 78", "[cli][ivrd]") {
+  ts::TempDir dir("ivrd-run");
+  {
+    std::ofstream config(dir / "ivrd.toml");
+    config << "[appliance]\nname = 5\n";
+  }
+  const ProgramResult result = ivrd(
+      {"--sim", "--foreground", "--config", dir / "ivrd.toml", "--socket", dir / "control.sock"});
+  CHECK(result.status == 78);
+  CHECK_THAT(result.err, Catch::Contains(dir / "ivrd.toml" + ":2:8: error:"));
+}
+
+}  // namespace
