@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
 
+#include "ivrd/ivr/store.hpp"
 #include "ivrd/test_support/temp_dir.hpp"
 
 #include "run_program.hpp"
@@ -24,7 +25,9 @@ namespace {
 
 const std::string kDemoConfig = std::string(IVRD_CONFIG_DIR) + "/demo.toml";
 
-ProgramResult ivrd(const std::vector<std::string>& args) { return run_program(IVRD_PATH, args); }
+ProgramResult run_ivrd(const std::vector<std::string>& args) {
+  return run_program(IVRD_PATH, args);
+}
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -35,7 +38,7 @@ std::string read_text(const std::filesystem::path& path) {
 
 TEST_CASE("ivrd --check-config: OK, or every error with file:line:column and exit 78",
           "[cli][ivrd]") {
-  const ProgramResult good = ivrd({"--check-config", "--config", kDemoConfig});
+  const ProgramResult good = run_ivrd({"--check-config", "--config", kDemoConfig});
   CHECK(good.status == 0);
   CHECK_THAT(good.out, Catch::Contains("configuration OK"));
 
@@ -46,7 +49,7 @@ TEST_CASE("ivrd --check-config: OK, or every error with file:line:column and exi
         << "[appliance]\ntone_zone = \"us\"\noperatr = \"hang_up\"\n\n[incoming]\nmenu = \"mian\"\n"
            "\n[menus.main]\ngreeting = \"nothing\"\n";
   }
-  const ProgramResult bad = ivrd({"--check-config", "--config", dir / "bad.toml"});
+  const ProgramResult bad = run_ivrd({"--check-config", "--config", dir / "bad.toml"});
   CHECK(bad.status == 78);
   const auto lines = split_lines(bad.err);
   REQUIRE(lines.size() >= 3);
@@ -56,7 +59,7 @@ TEST_CASE("ivrd --check-config: OK, or every error with file:line:column and exi
 }
 
 TEST_CASE("ivrd: unknown options exit 64 with one line and a hint", "[cli][ivrd]") {
-  const ProgramResult result = ivrd({"--colour"});
+  const ProgramResult result = run_ivrd({"--colour"});
   CHECK(result.status == 64);
   const auto lines = split_lines(result.err);
   REQUIRE(lines.size() == 2);
@@ -131,10 +134,31 @@ TEST_CASE("ivrd: a configuration with errors refuses to start with exit 78", "[c
     std::ofstream config(dir / "ivrd.toml");
     config << "[appliance]\nname = 5\n";
   }
-  const ProgramResult result = ivrd(
+  const ProgramResult result = run_ivrd(
       {"--sim", "--foreground", "--config", dir / "ivrd.toml", "--socket", dir / "control.sock"});
   CHECK(result.status == 78);
   CHECK_THAT(result.err, Catch::Contains(dir / "ivrd.toml" + ":2:8: error:"));
 }
 
 }  // namespace
+
+TEST_CASE("ivrd --demo-call: the demo call's transcript, and its call record in the store",
+          "[cli][ivrd][demo]") {
+  ts::TempDir dir("ivrd-demo");
+  const ProgramResult result =
+      run_ivrd({"--sim", "--foreground", "--config", kDemoConfig, "--demo-call", "--socket",
+                dir / "control.sock", "--state-dir", dir / "state"});
+  INFO(result.err);
+  REQUIRE(result.status == 0);
+  CHECK_THAT(result.out, Catch::Contains("Call c-1 on line1 from 5550100 (Demo Caller)"));
+  CHECK_THAT(result.out, Catch::Contains("Thank you for calling the demo office."));
+  CHECK_THAT(result.out, Catch::Contains("Route reached: extension:support (support)"));
+
+  auto store = ivrd::ivr::Store::open(ivrd::ivr::store_path(dir.path() / "state"));
+  const auto calls = store.recent_calls(10);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].caller_number == "5550100");
+  CHECK(calls[0].route == "extension:support");
+  CHECK(calls[0].keys == "21");
+  CHECK(calls[0].final_menu == "support");
+}

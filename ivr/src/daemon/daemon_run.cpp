@@ -11,6 +11,7 @@
 
 #include "ivrd/ivr/appliance.hpp"
 #include "ivrd/ivr/config_loader.hpp"
+#include "ivrd/ivr/store.hpp"
 
 #include "daemon/daemon_options.hpp"
 #include "daemon/daemonize.hpp"
@@ -72,6 +73,22 @@ class Daemon {
 
     ApplianceOptions appliance_options;
     appliance_options.all_sim = options_.sim;
+    open_store();
+    if (store_) {
+      appliance_options.directory_lookup =
+          [this](std::string_view directory,
+                 std::string_view number) -> std::optional<PromptVariables> {
+        try {
+          const auto entry = store_->lookup(directory, number);
+          if (!entry) return std::nullopt;
+          return PromptVariables(entry->fields.begin(), entry->fields.end());
+        } catch (const std::exception& error) {
+          log_.error(error.what());
+          return std::nullopt;
+        }
+      };
+    }
+    appliance_options.call_ended = [this](const CallInfo& call) { record(call); };
     if (!options_.sim && uses_dahdi(*config) && !std::filesystem::exists("/dev/dahdi")) {
       log_.notice("no DAHDI card (/dev/dahdi is missing): running on the simulated card");
       appliance_options.all_sim = true;
@@ -112,6 +129,46 @@ class Daemon {
       std::cerr << "ivrd: " << line << "\n";
     }
     return code;
+  }
+
+  void open_store() {
+    const auto file = store_path(options_.state_dir);
+    try {
+      std::filesystem::create_directories(options_.state_dir);
+      store_ = std::make_unique<Store>(Store::open(file));
+    } catch (const std::exception& error) {
+      // Calls are answered all the same; each call record that cannot be
+      // kept is logged.
+      log_.error(std::string(error.what()) + "; caller lookups and call records are off");
+    }
+  }
+
+  void record(const CallInfo& call) {
+    if (!store_) {
+      log_.error("call " + call.id + " not recorded: no store");
+      return;
+    }
+    const auto at = [this](uint64_t ms) { return started_ + std::chrono::milliseconds(ms); };
+    CallRecord record;
+    // Live ids restart at c-1 with the daemon; the record's id stays unique.
+    record.call_id = run_id_ + "-" + call.id;
+    record.line = call.line;
+    record.direction = CallDirection::inbound;
+    record.caller_number = call.caller_id;
+    record.caller_name = call.caller_name;
+    record.started = at(call.answered_ms);
+    record.answered = at(call.answered_ms);
+    record.ended = at(call.answered_ms + call.duration_ms);
+    record.route = call.route;
+    record.final_menu = call.menu;
+    record.keys = call.keys;
+    record.hangup_reason = call.end_reason;
+    record.language = call.language;
+    try {
+      store_->record_call(record);
+    } catch (const std::exception& error) {
+      log_.error(error.what());
+    }
   }
 
   void on_tick(uint64_t periods) {
@@ -178,7 +235,11 @@ class Daemon {
   DaemonOptions options_;
   Logger& log_;
   SystemdNotifier notifier_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<Appliance> appliance_;
+  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
+  std::string run_id_ = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(started_.time_since_epoch()).count());
   std::unique_ptr<DemoCall> demo_;
   EventLoop* loop_ = nullptr;
   bool stopping_ = false;
