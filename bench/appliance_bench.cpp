@@ -68,7 +68,8 @@ no_input = { timeout = 10, tries = 10, then = "hang_up" }
 max_greetings = 1000
 )toml";
   for (int span = 0; span < (calls + 29) / 30; ++span) {
-    toml += "\n[spans.e1" + std::string(1, static_cast<char>('a' + span)) + "]\nbackend = \"sim\"\n";
+    toml +=
+        "\n[spans.e1" + std::string(1, static_cast<char>('a' + span)) + "]\nbackend = \"sim\"\n";
     toml += "[spans.e1" + std::string(1, static_cast<char>('a' + span)) + ".ports]\n";
     for (int port = 0; port < 30 && span * 30 + port < calls; ++port) {
       toml += "t" + std::to_string(span * 30 + port + 1) + " = { role = \"trunk\" }\n";

@@ -11,6 +11,9 @@
 #include <thread>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "ivrd/ivr/store.hpp"
@@ -82,6 +85,18 @@ pid_t start_daemon(const std::vector<std::string>& args, const std::filesystem::
     _exit(127);
   }
   return pid;
+}
+
+int socket_connect(const std::string& path) {
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  path.copy(address.sun_path, sizeof address.sun_path - 1);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 bool wait_for_text(const std::filesystem::path& log, const std::string& text, int seconds = 20) {
@@ -161,4 +176,79 @@ TEST_CASE("ivrd --demo-call: the demo call's transcript, and its call record in 
   CHECK(calls[0].route == "extension:support");
   CHECK(calls[0].keys == "21");
   CHECK(calls[0].final_menu == "support");
+}
+
+ProgramResult run_ivrctl(const std::string& socket, const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"--socket", socket};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_program(IVRCTL_PATH, all);
+}
+
+TEST_CASE(
+    "ivrctl against the running daemon: sim call with its transcript, show call, "
+    "a refused reload, garbage on the socket",
+    "[cli][ivrd][ivrctl]") {
+  ts::TempDir dir("ivrd-ctl");
+  std::filesystem::copy_file(kDemoConfig, dir / "ivrd.toml");
+  const auto log = dir.path() / "ivrd.log";
+  const std::string socket = dir / "control.sock";
+  const pid_t pid = start_daemon({"--sim", "--foreground", "--config", dir / "ivrd.toml",
+                                  "--socket", socket, "--state-dir", dir / "state"},
+                                 log);
+  REQUIRE(wait_for_text(log, "ivrd started"));
+
+  const ProgramResult status = run_ivrctl(socket, {"--json", "status"});
+  REQUIRE(status.status == 0);
+  const auto status_body = nlohmann::json::parse(status.out);
+  CHECK(status_body["backend"] == "sim");
+  CHECK(status_body["lines"] == 5);
+
+  // Garbage and a half-written request on the socket: refused, the daemon
+  // goes on answering.
+  {
+    const int fd = socket_connect(socket);
+    REQUIRE(fd >= 0);
+    const std::string garbage = "\x01\x02{not json\n{\"command\": \"show call\", \"args\": 5}\n";
+    REQUIRE(write(fd, garbage.data(), garbage.size()) == static_cast<ssize_t>(garbage.size()));
+    char reply[512];
+    CHECK(read(fd, reply, sizeof reply) > 0);
+    close(fd);
+  }
+
+  const ProgramResult call =
+      run_ivrctl(socket, {"--json", "sim", "call", "--caller-id", "5551234",
+                          "wait 2s; press 2; wait 2s; press 1; wait 3s; hangup"});
+  INFO(call.err);
+  REQUIRE(call.status == 0);
+  const auto body = nlohmann::json::parse(call.out);
+  CHECK(body["route"] == "extension:support");
+  CHECK(body["ended"] == "caller_hangup");
+  bool heard_greeting = false;
+  for (const auto& step : body["transcript"]) {
+    if (step["what"] == "prompt" &&
+        step["detail"].get<std::string>().starts_with("Thank you for calling")) {
+      heard_greeting = true;
+    }
+  }
+  CHECK(heard_greeting);
+
+  const ProgramResult shown = run_ivrctl(socket, {"--json", "show", "call", body["call"]});
+  REQUIRE(shown.status == 0);
+  CHECK(nlohmann::json::parse(shown.out)["call"]["digits"] == "21");
+
+  {
+    std::ofstream config(dir / "ivrd.toml", std::ios::app);
+    config << "\n[menus.extra]\ngreting = \"welcome\"\n";
+  }
+  const ProgramResult reload = run_ivrctl(socket, {"reload"});
+  CHECK(reload.status == 78);
+  CHECK_THAT(reload.err, Catch::Contains("unknown key 'greting'"));
+  CHECK(nlohmann::json::parse(
+            run_ivrctl(socket, {"--json", "status"}).out)["config"]["generation"] == 1);
+
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  int exit_status = 0;
+  REQUIRE(waitpid(pid, &exit_status, 0) == pid);
+  CHECK(WEXITSTATUS(exit_status) == 0);
+  CHECK_FALSE(std::filesystem::exists(socket));
 }

@@ -11,8 +11,10 @@
 
 #include "ivrd/ivr/appliance.hpp"
 #include "ivrd/ivr/config_loader.hpp"
+#include "ivrd/ivr/control.hpp"
 #include "ivrd/ivr/store.hpp"
 
+#include "daemon/control_handler.hpp"
 #include "daemon/daemon_options.hpp"
 #include "daemon/daemonize.hpp"
 #include "daemon/demo_call.hpp"
@@ -98,7 +100,15 @@ class Daemon {
     } catch (const std::exception& error) {
       return fail(detached, kExitConfig, error.what());
     }
-    appliance_->on_event([this](const ApplianceEvent& event) { log_event(event); });
+    appliance_->on_event([this](const ApplianceEvent& event) {
+      log_event(event);
+      if (server_) server_->publish(ApplianceControl::monitor_event(event));
+    });
+    control_ = std::make_unique<ApplianceControl>(*appliance_, options_.config,
+                                                  [this] { return reload(); });
+    if (const auto problem = open_control_socket(loop, config->appliance.admin_group)) {
+      return fail(detached, kExitFailure, *problem);
+    }
 
     loop.start_tick(EventLoop::kDaemonTick, [this](uint64_t periods) { on_tick(periods); });
 
@@ -180,6 +190,10 @@ class Daemon {
     for (uint64_t i = 0; i < periods; ++i) appliance_->tick();
     const auto now = SystemdNotifier::Clock::now();
     if (notifier_.watchdog_due(now)) notifier_.kick(now);
+    control_->poll();
+    if (server_) {
+      if (const auto due = server_->next_deadline(); due && *due <= now) server_->service(now);
+    }
     if (demo_) {
       demo_->poll();
       if (demo_->finished()) {
@@ -191,25 +205,54 @@ class Daemon {
     if (stopping_ && ++stop_ticks_ >= 3) loop_->stop();
   }
 
-  void reload() {
+  // The control socket; a problem only when another ivrd holds it (two
+  // daemons must not drive the same lines). Any other failure leaves the
+  // daemon running without it, logged.
+  std::optional<std::string> open_control_socket(EventLoop& loop, const std::string& admin_group) {
+    try {
+      std::filesystem::create_directories(options_.socket.parent_path());
+      ControlServerOptions server_options;
+      server_options.admin_group = admin_group;
+      server_ =
+          std::make_unique<ControlServer>(options_.socket.string(), server_options, *control_,
+                                          [this](const std::string& line) { log_.notice(line); });
+      loop.add(server_->epoll_fd(), EPOLLIN,
+               [this](uint32_t) { server_->service(std::chrono::steady_clock::now()); });
+    } catch (const std::exception& error) {
+      const std::string what = error.what();
+      if (what.find("another ivrd") != std::string::npos) return what;
+      log_.error(what + "; ivrctl cannot reach this daemon");
+      server_.reset();
+    }
+    return std::nullopt;
+  }
+
+  ReloadOutcome reload() {
+    ReloadOutcome outcome;
     notifier_.reloading();
     log_.notice("reloading " + options_.config.string());
     ConfigLoadResult loaded = load_config(options_.config);
     if (!loaded.ok()) {
-      for (const ConfigError& error : loaded.errors) log_.error(error.to_string());
-      log_.error("reload refused: the running configuration stays in use");
-    } else {
-      const auto problems =
-          appliance_->reload(std::make_shared<const Config>(std::move(*loaded.config)));
-      for (const std::string& problem : problems) log_.error(problem);
-      if (problems.empty()) {
-        log_.notice("configuration " + std::to_string(appliance_->generation()) +
-                    " in use for new calls");
-      } else {
-        log_.error("reload refused: the running configuration stays in use");
+      for (const ConfigError& error : loaded.errors) {
+        log_.error(error.to_string());
+        outcome.errors.push_back(error.to_string());
       }
+    } else {
+      outcome.errors =
+          appliance_->reload(std::make_shared<const Config>(std::move(*loaded.config)));
+      for (const std::string& problem : outcome.errors) log_.error(problem);
+    }
+    outcome.ok = outcome.errors.empty();
+    if (outcome.ok) {
+      log_.notice("configuration " + std::to_string(appliance_->generation()) +
+                  " in use for new calls");
+    } else {
+      outcome.error = "reload refused: " + std::to_string(outcome.errors.size()) +
+                      " error(s); the running configuration stays in use";
+      log_.error(outcome.error);
     }
     notifier_.ready(status_of(*appliance_));
+    return outcome;
   }
 
   void stop(const std::string& why) {
@@ -237,6 +280,8 @@ class Daemon {
   SystemdNotifier notifier_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Appliance> appliance_;
+  std::unique_ptr<ApplianceControl> control_;
+  std::unique_ptr<ControlServer> server_;
   std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   std::string run_id_ = std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(started_.time_since_epoch()).count());
