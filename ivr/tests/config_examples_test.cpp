@@ -45,9 +45,12 @@ TEST_CASE("the demo configuration loads clean", "[config]") {
   CHECK(config.incoming.closed_menu == "closed");
   CHECK(config.incoming.holiday_menu == "closed");
   const CalendarConfig& office = config.calendars.at("office");
-  CHECK(office.hours[0].size() == 1);
-  CHECK(office.hours[0][0].begin == std::chrono::hours(9));
-  CHECK(office.hours[6].empty());
+  // The demo office is open around the clock, every day.
+  for (const auto& day : office.hours) {
+    REQUIRE(day.size() == 1);
+    CHECK(day[0].begin == std::chrono::minutes(0));
+    CHECK(day[0].end == std::chrono::hours(24));
+  }
 
   const MenuConfig& main = config.menus.at("main");
   CHECK(main.greeting == "welcome");

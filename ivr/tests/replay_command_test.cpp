@@ -57,9 +57,9 @@ TEST_CASE("'help dtmf' is 'dtmf --help'") {
 
 TEST_CASE("a missing, unknown or misplaced command is a usage error") {
   const std::string hint = "Try 'ivr-replay --help' for usage.";
-  check_usage_error(replay({}), "missing command (dtmf, echo, callerid, tones)", hint);
+  check_usage_error(replay({}), "missing command (dtmf, echo, callerid, tones, call)", hint);
   check_usage_error(replay({"dtfm", "a.ul"}),
-                    "unknown command 'dtfm' (commands: dtmf, echo, callerid, tones)", hint);
+                    "unknown command 'dtfm' (commands: dtmf, echo, callerid, tones, call)", hint);
   check_usage_error(replay({"--json", "dtmf", "a.ul"}), "unknown option '--json'", hint);
 }
 

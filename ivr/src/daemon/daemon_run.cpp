@@ -191,6 +191,10 @@ class Daemon {
     const auto now = SystemdNotifier::Clock::now();
     if (notifier_.watchdog_due(now)) notifier_.kick(now);
     control_->poll();
+    if (const size_t calls = appliance_->calls().size(); calls != reported_calls_) {
+      reported_calls_ = calls;
+      notifier_.status(status_of(*appliance_));
+    }
     if (server_) {
       if (const auto due = server_->next_deadline(); due && *due <= now) server_->service(now);
     }
@@ -288,6 +292,7 @@ class Daemon {
   std::unique_ptr<DemoCall> demo_;
   EventLoop* loop_ = nullptr;
   bool stopping_ = false;
+  size_t reported_calls_ = 0;
   int stop_ticks_ = 0;
   int exit_code_ = kExitOk;
 };

@@ -13,18 +13,18 @@ constexpr std::array<Command, 5> kCommands{{
      run_dtmf_command},
     {"echo", "echo --far FAR --near NEAR --out OUT [--tail-ms MS] [--nlp on|off] [--stats]",
      "NEAR with the line echo of FAR removed, and the canceller's figures", run_echo_command},
-    {"call", "call --config FILE --in CALLER_AUDIO [--caller-id N] --out APPLIANCE_AUDIO",
-     "a captured caller through the configured menus: what the appliance played, and a JSON log",
-     run_call_command},
     {"callerid", "callerid [--json] [--format F] FILE...",
      "caller ID messages (Bell 202, V.23, DTMF) in captures", run_callerid_command},
     {"tones", "tones [--json] [--zone ZZ] [--format F] FILE...",
      "call-progress tones (dial, ringback, busy, ...) of a country in captures", run_tones_command},
+    {"call", "call --config FILE --in CALLER_AUDIO [--caller-id N] --out APPLIANCE_AUDIO",
+     "a captured caller through the configured menus: what the appliance played, and a JSON log",
+     run_call_command},
 }};
 
 void print_usage(std::ostream& out) {
   out << "Usage: ivr-replay <command> [options] [FILE...]\n"
-         "Runs the appliance's receive-side signal processing over capture files.\n"
+         "Runs the appliance's signal processing, and its menus, over capture files.\n"
          "\n"
          "Commands:\n";
   for (const Command& command : kCommands) {
