@@ -248,7 +248,9 @@ TEST_CASE("tones: a tone that starts under continuing speech is found once the s
       // speech masks can leave a busy cadence, reported and then cut off.
       const auto ends = ends_of(events);
       REQUIRE_FALSE(ends.empty());
-      CHECK(ends.size() <= 2);
+      // A fast cadence (fr congestion: 0.5 s periods) can be found and cut
+      // off twice in the last second of speech.
+      CHECK(ends.size() <= 3);
       const auto disconnect = [](CallProgressTone tone) {
         return tone == CallProgressTone::busy || tone == CallProgressTone::congestion;
       };
