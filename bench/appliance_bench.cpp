@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "ivrd/driver/sim_card.hpp"
 #include "ivrd/dsp/isa.hpp"
@@ -125,6 +126,8 @@ int main(int argc, char** argv) {
   driver::SimCard& card = *appliance.sim_card();
   const uint64_t ticks = static_cast<uint64_t>(seconds) * 50;
   double appliance_cpu = 0.0, worst_tick = 0.0;
+  std::vector<double> tick_cpu;
+  tick_cpu.reserve(ticks);
   uint64_t keys_before = 0;
   for (const auto& call : appliance.calls()) keys_before += call.keys.size();
   for (uint64_t t = 0; t < ticks; ++t) {
@@ -133,6 +136,7 @@ int main(int argc, char** argv) {
     const double spent = thread_cpu_seconds() - start;
     appliance_cpu += spent;
     worst_tick = std::max(worst_tick, spent);
+    tick_cpu.push_back(spent);
   }
   uint64_t keys = 0;
   for (const auto& call : appliance.calls()) keys += call.keys.size();
@@ -171,6 +175,14 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(keys - keys_before));
   std::printf("CPU per 20 ms tick      %.3f ms (worst %.3f ms)\n",
               appliance_cpu / static_cast<double>(ticks) * 1e3, worst_tick * 1e3);
+  std::sort(tick_cpu.begin(), tick_cpu.end());
+  const auto percentile = [&](double p) {
+    return tick_cpu[std::min(tick_cpu.size() - 1, static_cast<size_t>(p * static_cast<double>(tick_cpu.size())))] * 1e3;
+  };
+  const auto over = std::count_if(tick_cpu.begin(), tick_cpu.end(), [](double t) { return t > 0.020; });
+  std::printf("tick CPU percentiles    median %.2f ms, 99 %% %.2f ms, 99.9 %% %.2f ms; %lld of %llu ticks over 20 ms\n",
+              percentile(0.5), percentile(0.99), percentile(0.999), static_cast<long long>(over),
+              static_cast<unsigned long long>(ticks));
   std::printf("share of one core       %.1f %% (appliance and simulated far ends)\n",
               100.0 * appliance_cpu / real);
   std::printf("simulated far ends      %.1f %% of one core (ringing far ends, no keys)\n",
