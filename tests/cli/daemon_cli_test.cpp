@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -72,6 +73,8 @@ TEST_CASE("ivrd: unknown options exit 64 with one line and a hint", "[cli][ivrd]
 
 // Starts ivrd in the foreground with its stderr in `log`; returns its pid.
 pid_t start_daemon(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  std::fflush(stdout);  // nothing buffered may be written twice
+  std::fflush(stderr);
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -97,6 +100,25 @@ int socket_connect(const std::string& path) {
     return -1;
   }
   return fd;
+}
+
+// Starts `program` with `args`, its standard output in `out`; returns its pid.
+pid_t spawn(const char* program, const std::vector<std::string>& args,
+            const std::filesystem::path& out) {
+  std::fflush(stdout);  // nothing buffered may be written twice
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (!std::freopen(out.c_str(), "w", stdout)) _exit(127);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(program));
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(program, argv.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 bool wait_for_text(const std::filesystem::path& log, const std::string& text, int seconds = 20) {
@@ -203,8 +225,15 @@ TEST_CASE(
   CHECK(status_body["backend"] == "sim");
   CHECK(status_body["lines"] == 5);
 
-  // Garbage and a half-written request on the socket: refused, the daemon
-  // goes on answering.
+  // Live events while the call runs, and a scripted call in progress while
+  // garbage, an oversize line and a half-written request hit the socket.
+  const pid_t monitor =
+      spawn(IVRCTL_PATH, {"--socket", socket, "--json", "monitor"}, dir.path() / "monitor.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // monitor connected
+  const pid_t caller = spawn(IVRCTL_PATH,
+                             {"--socket", socket, "--json", "sim", "call", "--caller-id", "5551234",
+                              "wait 2s; press 2; wait 2s; press 1; wait 3s; hangup"},
+                             dir.path() / "call.out");
   {
     const int fd = socket_connect(socket);
     REQUIRE(fd >= 0);
@@ -213,14 +242,26 @@ TEST_CASE(
     char reply[512];
     CHECK(read(fd, reply, sizeof reply) > 0);
     close(fd);
+    const int big = socket_connect(socket);
+    REQUIRE(big >= 0);
+    const std::string oversize(100 * 1024, 'x');
+    (void)!write(big, oversize.data(), oversize.size());
+    const int half = socket_connect(socket);
+    REQUIRE(half >= 0);
+    const std::string part = "{\"command\": \"sta";
+    REQUIRE(write(half, part.data(), part.size()) == static_cast<ssize_t>(part.size()));
+    CHECK(run_ivrctl(socket, {"status"}).status == 0);  // the others are still served
+    close(big);
+    close(half);
   }
+  int caller_status = 0;
+  REQUIRE(waitpid(caller, &caller_status, 0) == caller);
+  REQUIRE(WIFEXITED(caller_status));
+  REQUIRE(WEXITSTATUS(caller_status) == 0);
+  kill(monitor, SIGTERM);
+  waitpid(monitor, nullptr, 0);
 
-  const ProgramResult call =
-      run_ivrctl(socket, {"--json", "sim", "call", "--caller-id", "5551234",
-                          "wait 2s; press 2; wait 2s; press 1; wait 3s; hangup"});
-  INFO(call.err);
-  REQUIRE(call.status == 0);
-  const auto body = nlohmann::json::parse(call.out);
+  const auto body = nlohmann::json::parse(read_text(dir.path() / "call.out"));
   CHECK(body["route"] == "extension:support");
   CHECK(body["ended"] == "caller_hangup");
   bool heard_greeting = false;
@@ -231,6 +272,25 @@ TEST_CASE(
     }
   }
   CHECK(heard_greeting);
+
+  std::vector<std::string> monitored;
+  {
+    std::ifstream events(dir.path() / "monitor.out");
+    for (std::string line; std::getline(events, line);) {
+      if (!line.empty()) monitored.push_back(nlohmann::json::parse(line)["event"]);
+    }
+  }
+  for (const char* expected :
+       {"ring", "caller_id", "answered", "menu", "digit", "route", "hangup"}) {
+    CAPTURE(expected);
+    CHECK(std::count(monitored.begin(), monitored.end(), expected) > 0);
+  }
+
+  // A test tone on the other trunk, and one of a zone that does not exist.
+  const ProgramResult tone = run_ivrctl(socket, {"--json", "tone", "line2", "uk/busy", "1"});
+  INFO(tone.err);
+  CHECK(tone.status == 0);
+  CHECK(run_ivrctl(socket, {"tone", "line2", "xx/busy"}).status == 1);
 
   const ProgramResult shown = run_ivrctl(socket, {"--json", "show", "call", body["call"]});
   REQUIRE(shown.status == 0);

@@ -140,10 +140,7 @@ void ApplianceControl::handle(const ControlRequest& request, ControlResponder re
     return responder.reply(ControlReply::success(json{{"generation", appliance_.generation()}}));
   }
   if (command == "sim call") return sim_call(args, std::move(responder));
-  if (command == "tone") {
-    return responder.reply(ControlReply::failure(
-        ControlErrorCode::failed, "test tones are not available in this version of ivrd"));
-  }
+  if (command == "tone") return tone(args, std::move(responder));
   responder.reply(
       ControlReply::failure(ControlErrorCode::bad_request, "unknown command '" + command + "'"));
 }
@@ -256,6 +253,29 @@ ControlReply ApplianceControl::hangup(const std::string& id) {
     return ControlReply::failure(ControlErrorCode::not_found, "no call '" + id + "'");
   }
   return ControlReply::success(json{{"call", id}});
+}
+
+void ApplianceControl::tone(const json& args, ControlResponder responder) {
+  const std::string line = args["line"].get<std::string>();
+  const std::string zone = args["zone"].get<std::string>();
+  const std::string name = args["tone"].get<std::string>();
+  const double seconds = args.contains("seconds") ? args["seconds"].get<double>() : 5.0;
+  // The reply waits for the tone to start (an extension's phone must be
+  // lifted first); std::function needs a copyable callback.
+  auto shared = std::make_shared<ControlResponder>(std::move(responder));
+  const json body{{"line", line}, {"zone", zone}, {"tone", name}, {"seconds", seconds}};
+  try {
+    appliance_.play_test_tone(
+        line, zone, name, seconds, [shared, body](std::optional<std::string> problem) {
+          shared->reply(problem ? ControlReply::failure(ControlErrorCode::failed, *problem)
+                                : ControlReply::success(body));
+        });
+  } catch (const ApplianceError& error) {
+    const std::string what = error.what();
+    shared->reply(ControlReply::failure(
+        what.starts_with("unknown") ? ControlErrorCode::not_found : ControlErrorCode::failed,
+        what));
+  }
 }
 
 void ApplianceControl::sim_call(const json& args, ControlResponder responder) {

@@ -58,6 +58,7 @@ class ApplianceControl final : public ControlHandler {
   ControlReply check_config(const std::filesystem::path& file) const;
   ControlReply hangup(const std::string& id);
   void sim_call(const nlohmann::json& args, ControlResponder responder);
+  void tone(const nlohmann::json& args, ControlResponder responder);
 
   Appliance& appliance_;
   std::filesystem::path config_file_;

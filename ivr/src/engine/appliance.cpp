@@ -1,6 +1,7 @@
 #include "ivrd/ivr/appliance.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "engine/appliance_impl.hpp"
@@ -208,6 +209,7 @@ void Appliance::tick() {
   ++a.ticks;
   for (auto& slot : a.trunks) a.run_trunk_events(*slot);
   for (auto& slot : a.extensions) a.run_extension_events(*slot);
+  a.run_test_tones();
   // Every call's DSP in one pass, after every line has been read.
   for (auto& call : a.calls) {
     if (call->state != CallState::ended) a.run_media(*call);
@@ -440,6 +442,102 @@ bool Appliance::hang_up(std::string_view id) {
     }
   }
   return false;
+}
+
+void Appliance::Impl::run_test_tones() {
+  driver::Block block{};
+  for (auto& slot : trunks) {
+    if (!slot->test_tone) continue;
+    engine::TestTone& tone = *slot->test_tone;
+    tone.generator.tx(block);
+    slot->line->write(block);
+    if (--tone.blocks_left == 0) {
+      slot->line->hang_up();
+      emit("test_tone", slot->name, "", "ended");
+      slot->test_tone.reset();
+    }
+  }
+  for (auto& slot : extensions) {
+    if (!slot->test_tone) continue;
+    engine::TestTone& tone = *slot->test_tone;
+    const driver::ExtensionState state = slot->machine->state();
+    if (!tone.playing) {
+      if (state == driver::ExtensionState::in_call) {
+        tone.playing = true;
+        emit("test_tone", slot->name, "", "playing");
+        if (tone.started) tone.started(std::nullopt);
+      } else if (state != driver::ExtensionState::ringing || now_ms() >= tone.give_up_ms) {
+        slot->machine->stop_ringing();
+        if (tone.started) tone.started(slot->name + ": the phone was not lifted within 30 s");
+        slot->test_tone.reset();
+      }
+      continue;
+    }
+    if (state != driver::ExtensionState::in_call) {  // hung up before the end
+      slot->test_tone.reset();
+      continue;
+    }
+    tone.generator.tx(block);
+    slot->machine->write(block);
+    if (--tone.blocks_left == 0) {
+      slot->machine->end_call();
+      emit("test_tone", slot->name, "", "ended");
+      slot->test_tone.reset();
+    }
+  }
+}
+
+void Appliance::play_test_tone(std::string_view port, std::string_view zone_code,
+                               std::string_view tone_name, double seconds,
+                               std::function<void(std::optional<std::string>)> started) {
+  Impl& a = *impl_;
+  const dsp::ToneZone* zone = dsp::find_tone_zone(zone_code);
+  if (!zone) throw ApplianceError("unknown tone zone '" + std::string(zone_code) + "'");
+  const auto kind = dsp::tone_from_name(tone_name);
+  if (!kind || !zone->tone(*kind).defined()) {
+    throw ApplianceError("unknown tone '" + std::string(tone_name) + "' in zone '" +
+                         std::string(zone_code) +
+                         "' (dial, ringback, busy, congestion, sit, disconnect)");
+  }
+  if (!(seconds >= 0.1 && seconds <= 600.0)) {
+    throw ApplianceError("a test tone lasts 0.1 to 600 s, not " + std::to_string(seconds));
+  }
+  constexpr float kTestToneDbm0 = -13.0f;
+  engine::TestTone tone{dsp::ToneGenerator(*zone, *kind, kTestToneDbm0),
+                        static_cast<uint64_t>(std::ceil(seconds * 50.0)), false, 0,
+                        std::move(started)};
+  for (auto& slot : a.trunks) {
+    if (slot->name != port) continue;
+    if (slot->call || slot->dialling_for || !slot->inbound || slot->test_tone ||
+        slot->inbound->state() != driver::TrunkInboundState::idle) {
+      throw ApplianceError("busy: trunk port '" + slot->name + "' is in use");
+    }
+    try {
+      slot->line->seize();
+    } catch (const driver::LineError& error) {
+      throw ApplianceError(std::string("busy: ") + error.what());
+    }
+    tone.playing = true;
+    slot->test_tone.emplace(std::move(tone));
+    a.emit("test_tone", slot->name, "", std::string(zone_code) + "/" + std::string(tone_name));
+    if (slot->test_tone->started) slot->test_tone->started(std::nullopt);
+    return;
+  }
+  for (auto& slot : a.extensions) {
+    if (slot->name != port) continue;
+    if (slot->call || slot->test_tone || slot->machine->state() != driver::ExtensionState::idle) {
+      throw ApplianceError("busy: extension port '" + slot->name + "' is in use");
+    }
+    if (slot->machine->ring() != driver::RingResult::ringing) {
+      throw ApplianceError("busy: extension port '" + slot->name + "' cannot ring now");
+    }
+    tone.give_up_ms = a.now_ms() + 30000;
+    slot->test_tone.emplace(std::move(tone));
+    a.emit("test_tone", slot->name, "",
+           "ringing for " + std::string(zone_code) + "/" + std::string(tone_name));
+    return;
+  }
+  throw ApplianceError("unknown port '" + std::string(port) + "'");
 }
 
 void Appliance::on_event(std::function<void(const ApplianceEvent&)> listener) {

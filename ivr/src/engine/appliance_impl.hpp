@@ -36,6 +36,15 @@ struct Generation {
 
 struct Call;
 
+// A technician's test tone on a port (Appliance::play_test_tone).
+struct TestTone {
+  dsp::ToneGenerator generator;
+  uint64_t blocks_left = 0;
+  bool playing = false;     // extension: waiting for the phone until then
+  uint64_t give_up_ms = 0;  // extension: not lifted by then
+  std::function<void(std::optional<std::string>)> started;
+};
+
 struct TrunkSlot {
   std::string name;
   std::string span;
@@ -48,6 +57,7 @@ struct TrunkSlot {
   std::optional<dsp::CallerIdMessage> caller_id;    // of the call ringing in
   dsp::EchoCanceller echo;
   driver::Block last_tx{};  // the canceller's reference: the block last sent
+  std::optional<TestTone> test_tone;
 };
 
 struct ExtensionSlot {
@@ -58,6 +68,7 @@ struct ExtensionSlot {
   driver::Line* line = nullptr;
   std::unique_ptr<driver::ExtensionPort> machine;
   Call* call = nullptr;  // the call ringing this phone or bridged to it
+  std::optional<TestTone> test_tone;
 };
 
 struct Call {
@@ -136,6 +147,7 @@ struct Appliance::Impl {
   void run_extension_events(engine::ExtensionSlot& slot);
   void run_media(engine::Call& call);
   void sweep_ended();
+  void run_test_tones();
 
   // Calls (call_flow.cpp).
   void start_call(engine::TrunkSlot& slot);

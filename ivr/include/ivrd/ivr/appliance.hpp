@@ -220,6 +220,21 @@ class Appliance {
   // Hangs up a call in progress. False for an unknown id.
   bool hang_up(std::string_view id);
 
+  // A technician's test tone: plays `tone` ("dial", "ringback", "busy",
+  // "congestion", "sit", "disconnect") of tone zone `zone` on a port for
+  // `seconds` (0.1-600) at -13 dBm0.
+  //   trunk port      the port is seized (off-hook) and the tone sent to the
+  //                   line at once; on-hook again when it ends.
+  //   extension port  the phone rings; when it is lifted the tone plays, then
+  //                   the phone hears congestion (hang up). Not lifted within
+  //                   30 s: the tone is not played.
+  // `started` is called once: with nothing when the tone starts, or with the
+  // reason it will not. Throws ApplianceError at once for an unknown port,
+  // zone or tone (message starting "unknown"), or a port in use ("busy").
+  void play_test_tone(std::string_view port, std::string_view zone, std::string_view tone,
+                      double seconds,
+                      std::function<void(std::optional<std::string> problem)> started);
+
   // Called for every ApplianceEvent, in order, from tick().
   void on_event(std::function<void(const ApplianceEvent&)> listener);
 
