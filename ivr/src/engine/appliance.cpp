@@ -277,17 +277,17 @@ void Appliance::Impl::run_extension_events(ExtensionSlot& slot) {
 
 void Appliance::Impl::run_media(Call& call) {
   TrunkSlot& trunk = *call.trunk;
-  driver::Block tx{};
-  bool have_tx = false;
-  for (const driver::Block& received : trunk.inbound->audio()) {
-    driver::Block rx = received;
+  const size_t received = trunk.inbound->audio().size();
+  for (const driver::Block& block : trunk.inbound->audio()) {
+    driver::Block rx = block;
     trunk.echo.process(trunk.last_tx, rx);
     if (call.state == CallState::menu) {
       char keys[8];
       size_t count = 0;
       call.dtmf.rx(rx, [&](const dsp::DtmfEvent& event) {
-        if (event.kind == dsp::DtmfEventKind::begin && count < sizeof keys)
+        if (event.kind == dsp::DtmfEventKind::begin && count < sizeof keys) {
           keys[count++] = event.digit;
+        }
       });
       for (size_t k = 0; k < count && call.state == CallState::menu; ++k) on_key(call, keys[k]);
     }
@@ -301,39 +301,51 @@ void Appliance::Impl::run_media(Call& call) {
     }
   }
   if (call.state == CallState::ended) return;
+  if (trunk.inbound->state() != driver::TrunkInboundState::connected) return;
 
+  const auto send = [&](const driver::Block& block) {
+    trunk.line->write(block);
+    trunk.last_tx = block;
+  };
+  // One block of silence ahead of the first: a tick that comes late then
+  // finds the line's transmit buffer still holding audio instead of running
+  // dry (a DAHDI channel would play a gap).
+  if (!call.lead_sent) {
+    call.lead_sent = true;
+    send(driver::Block{});
+  }
+  // As many blocks as the line delivered: the card's clock paces what is
+  // sent, not the loop's timer.
+  driver::Block tx{};
   switch (call.state) {
     case CallState::menu:
     case CallState::message:
-      call.player.tx(tx);
-      have_tx = true;
+      for (size_t i = 0; i < received; ++i) {
+        call.player.tx(tx);
+        send(tx);
+      }
       break;
     case CallState::ringing:
     case CallState::dialling:
-      if (call.ringback) call.ringback->tx(tx);
-      have_tx = true;
+      for (size_t i = 0; i < received; ++i) {
+        tx.fill(0);
+        if (call.ringback) call.ringback->tx(tx);
+        send(tx);
+      }
       break;
     case CallState::bridged:
+      // The other party's blocks as they came, at the other line's pace.
       if (call.extension) {
-        for (const driver::Block& block : call.extension->machine->audio()) {
-          tx = block;
-          have_tx = true;
-        }
+        for (const driver::Block& block : call.extension->machine->audio()) send(block);
       } else if (call.outside && call.outside->outbound) {
         for (const driver::Block& block : call.outside->outbound->audio()) {
           driver::Block far = block;
           call.outside->echo.process(call.outside->last_tx, far);
-          tx = far;
-          have_tx = true;
+          send(far);
         }
       }
-      if (!have_tx) have_tx = true;  // nothing came this tick: silence keeps the pace
       break;
     case CallState::ended: return;
-  }
-  if (have_tx && trunk.inbound->state() == driver::TrunkInboundState::connected) {
-    trunk.line->write(tx);
-    trunk.last_tx = tx;
   }
   if ((call.state == CallState::menu || call.state == CallState::message) &&
       !call.prompts_done_reported && call.player.state() != PlayerState::playing) {

@@ -79,6 +79,7 @@ struct Call {
   size_t session_notes_copied = 0;
   PromptPlayer player;
   bool prompts_done_reported = true;
+  bool lead_sent = false;  // the block of silence sent ahead of the first
   dsp::DtmfDetector dtmf;
   uint32_t digits_detected = 0;
   CallState state = CallState::menu;
