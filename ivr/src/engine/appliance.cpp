@@ -165,21 +165,16 @@ void Appliance::Impl::open_lines(const Config& config) {
     }
     for (size_t i = 0; i < span.ports.size(); ++i) {
       const PortConfig& port = span.ports[i];
+      const engine::PortSlot identity{port.name, span.name, port.label, lines[i]};
       if (port.role == PortRole::trunk) {
         auto slot = std::make_unique<TrunkSlot>();
-        slot->name = port.name;
-        slot->span = span.name;
-        slot->label = port.label;
-        slot->line = lines[i];
+        static_cast<engine::PortSlot&>(*slot) = identity;
         slot->inbound = std::make_unique<driver::TrunkInbound>(*lines[i], inbound_config);
         trunks.push_back(std::move(slot));
       } else {
         auto slot = std::make_unique<ExtensionSlot>();
-        slot->name = port.name;
-        slot->span = span.name;
-        slot->label = port.label;
+        static_cast<engine::PortSlot&>(*slot) = identity;
         slot->number = port.number;
-        slot->line = lines[i];
         slot->machine = std::make_unique<driver::ExtensionPort>(*lines[i], extension_config);
         extensions.push_back(std::move(slot));
       }

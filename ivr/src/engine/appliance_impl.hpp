@@ -45,11 +45,15 @@ struct TestTone {
   std::function<void(std::optional<std::string>)> started;
 };
 
-struct TrunkSlot {
+// What every port of the appliance has, whatever its role.
+struct PortSlot {
   std::string name;
   std::string span;
   std::string label;
   driver::Line* line = nullptr;
+};
+
+struct TrunkSlot : PortSlot {
   std::unique_ptr<driver::TrunkInbound> inbound;    // except while dialling out
   std::unique_ptr<driver::TrunkOutbound> outbound;  // while dialling out for a call
   Call* call = nullptr;                             // the caller on this trunk
@@ -60,12 +64,8 @@ struct TrunkSlot {
   std::optional<TestTone> test_tone;
 };
 
-struct ExtensionSlot {
-  std::string name;
-  std::string span;
-  std::string label;
+struct ExtensionSlot : PortSlot {
   std::string number;
-  driver::Line* line = nullptr;
   std::unique_ptr<driver::ExtensionPort> machine;
   Call* call = nullptr;  // the call ringing this phone or bridged to it
   std::optional<TestTone> test_tone;
@@ -157,6 +157,8 @@ struct Appliance::Impl {
   void fall_back(engine::Call& call, const std::string& route, const std::string& why);
   void ring_extension(engine::Call& call, const ExtensionRoute& route);
   void dial_outside(engine::Call& call, const OutsideNumberRoute& route);
+  // The phone rang and nobody lifted it (timeout, or its span in alarm).
+  void not_answered(engine::Call& call);
   void on_key(engine::Call& call, char digit);
   void on_timers(engine::Call& call);
   void on_outbound_event(engine::TrunkSlot& slot, const driver::OutboundEvent& event);

@@ -380,19 +380,11 @@ void Appliance::Impl::on_extension_event(ExtensionSlot& slot, const driver::Exte
         end_call(*call, slot.name + (event.kind == Kind::alarm ? " went into alarm" : " hung up"),
                  true);
       } else if (call && call->state == CallState::ringing && event.kind == Kind::alarm) {
-        slot.call = nullptr;
-        call->extension = nullptr;
-        const auto& route = std::get<ExtensionRoute>(call->active_route->target);
-        fall_back(*call, route.on_no_answer, "no_answer");
+        not_answered(*call);
       }
       return;
     case Kind::no_answer:
-      if (call && call->state == CallState::ringing) {
-        slot.call = nullptr;
-        call->extension = nullptr;
-        const auto& route = std::get<ExtensionRoute>(call->active_route->target);
-        fall_back(*call, route.on_no_answer, "no_answer");
-      }
+      if (call && call->state == CallState::ringing) not_answered(*call);
       return;
     case Kind::number_dialled:
       // Calls from the phones are not routed by this version: the phone
@@ -406,6 +398,13 @@ void Appliance::Impl::on_extension_event(ExtensionSlot& slot, const driver::Exte
     case Kind::flash:
     case Kind::alarm_cleared: return;
   }
+}
+
+void Appliance::Impl::not_answered(Call& call) {
+  call.extension->call = nullptr;
+  call.extension = nullptr;
+  const auto& route = std::get<ExtensionRoute>(call.active_route->target);
+  fall_back(call, route.on_no_answer, "no_answer");
 }
 
 void Appliance::Impl::on_key(Call& call, char digit) {
@@ -425,10 +424,7 @@ void Appliance::Impl::on_timers(Call& call) {
       if (now_ms() >= call.ring_deadline_ms && call.extension) {
         // Refused when the phone was lifted in the same instant: the answer wins.
         if (!call.extension->machine->stop_ringing()) return;
-        call.extension->call = nullptr;
-        call.extension = nullptr;
-        const auto& route = std::get<ExtensionRoute>(call.active_route->target);
-        fall_back(call, route.on_no_answer, "no_answer");
+        not_answered(call);
       }
       return;
     default: return;

@@ -288,13 +288,8 @@ int run_call_command(CommandArgs args, std::ostream& out, std::ostream& err) {
     played.assign(heard.begin() + static_cast<std::ptrdiff_t>(from - far.heard_start()),
                   heard.end());
   }
-  try {
-    driver::write_capture(options->out, played, options->format ? options->format : caller->format);
-  } catch (const driver::AudioFileError& error) {
-    err << "ivr-replay: " << options->out << ": " << error.problem() << "\n";
-    return kExitUsage;
-  } catch (const std::exception& error) {
-    err << "ivr-replay: " << options->out << ": " << error.what() << "\n";
+  if (!write_capture_reporting(options->out, played,
+                               options->format ? options->format : caller->format, err)) {
     return kExitUsage;
   }
 

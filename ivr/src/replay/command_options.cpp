@@ -104,4 +104,17 @@ std::optional<driver::Capture> read_capture_reporting(const std::string& file,
   return std::nullopt;
 }
 
+bool write_capture_reporting(const std::string& file, std::span<const int16_t> pcm,
+                             std::optional<driver::AudioFormat> format, std::ostream& err) {
+  try {
+    driver::write_capture(file, pcm, format);
+    return true;
+  } catch (const driver::AudioFileError& error) {
+    err << "ivr-replay: " << file << ": " << error.problem() << "\n";
+  } catch (const std::exception& error) {
+    err << "ivr-replay: " << file << ": " << error.what() << "\n";
+  }
+  return false;
+}
+
 }  // namespace ivrd::ivr::replay

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -59,6 +60,11 @@ int report_usage_error(std::ostream& err, std::string_view command, const UsageE
 std::optional<driver::Capture> read_capture_reporting(const std::string& file,
                                                       std::optional<driver::AudioFormat> format,
                                                       std::ostream& err);
+
+// Writes `pcm` to `file` in `format`; false after one line
+// "ivr-replay: FILE: problem" on err.
+bool write_capture_reporting(const std::string& file, std::span<const int16_t> pcm,
+                             std::optional<driver::AudioFormat> format, std::ostream& err);
 
 // Reads every file into channels.push_back(Channel{file, samples, {}}), the
 // files that cannot be used reported on err and left out; returns whether

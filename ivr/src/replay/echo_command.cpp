@@ -270,15 +270,7 @@ int run_echo_command(CommandArgs args, std::ostream& out, std::ostream& err) {
   cancel(*options, far->samples, near->samples, options->stats ? &snapshots : nullptr,
          final_metrics);
 
-  try {
-    driver::write_capture(options->out, near->samples, near->format);
-  } catch (const driver::AudioFileError& error) {
-    err << "ivr-replay: " << options->out << ": " << error.problem() << "\n";
-    return kExitUsage;
-  } catch (const std::exception& error) {
-    err << "ivr-replay: " << options->out << ": " << error.what() << "\n";
-    return kExitUsage;
-  }
+  if (!write_capture_reporting(options->out, near->samples, near->format, err)) return kExitUsage;
 
   if (options->stats) {
     print_stats(snapshots, final_metrics, near->samples.size(), options->json, out);
