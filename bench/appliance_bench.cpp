@@ -177,12 +177,17 @@ int main(int argc, char** argv) {
               appliance_cpu / static_cast<double>(ticks) * 1e3, worst_tick * 1e3);
   std::sort(tick_cpu.begin(), tick_cpu.end());
   const auto percentile = [&](double p) {
-    return tick_cpu[std::min(tick_cpu.size() - 1, static_cast<size_t>(p * static_cast<double>(tick_cpu.size())))] * 1e3;
+    return tick_cpu[std::min(tick_cpu.size() - 1,
+                             static_cast<size_t>(p * static_cast<double>(tick_cpu.size())))] *
+           1e3;
   };
-  const auto over = std::count_if(tick_cpu.begin(), tick_cpu.end(), [](double t) { return t > 0.020; });
-  std::printf("tick CPU percentiles    median %.2f ms, 99 %% %.2f ms, 99.9 %% %.2f ms; %lld of %llu ticks over 20 ms\n",
-              percentile(0.5), percentile(0.99), percentile(0.999), static_cast<long long>(over),
-              static_cast<unsigned long long>(ticks));
+  const auto over =
+      std::count_if(tick_cpu.begin(), tick_cpu.end(), [](double t) { return t > 0.020; });
+  std::printf(
+      "tick CPU percentiles    median %.2f ms, 99 %% %.2f ms, 99.9 %% %.2f ms; %lld of %llu ticks "
+      "over 20 ms\n",
+      percentile(0.5), percentile(0.99), percentile(0.999), static_cast<long long>(over),
+      static_cast<unsigned long long>(ticks));
   std::printf("share of one core       %.1f %% (appliance and simulated far ends)\n",
               100.0 * appliance_cpu / real);
   std::printf("simulated far ends      %.1f %% of one core (ringing far ends, no keys)\n",
