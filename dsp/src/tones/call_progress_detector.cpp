@@ -22,7 +22,12 @@ constexpr float kMaxLevelSpread = 2.5f;
 constexpr float kMinSteadyMs = 1000.0f;
 constexpr float kSlackMs = 30.0f;      // added to every cadence tolerance
 constexpr float kQuietBelowDb = 6.0f;  // a gap is this far below its bursts
-constexpr float kPresence = 0.1f;      // each frequency's share of the window energy
+// A hang-up tone that would be confirmed only by counting a first burst whose
+// start may be hidden (it followed loud sound) has less evidence: its gaps
+// must then be really quiet, as an exchange's are, and not a pause in music
+// or speech; else it waits for one more whole segment.
+constexpr float kQuietBelowWithCutDb = 10.0f;
+constexpr float kPresence = 0.1f;  // each frequency's share of the window energy
 constexpr float kSitMinMs = 180.0f, kSitMaxMs = 480.0f, kSitGapMs = 100.0f;
 constexpr float kSitRepeatMs = 2500.0f;  // longest silence before a SIT repeats (Sweden: 2024 ms)
 
@@ -336,6 +341,8 @@ bool CallProgressDetector::consistent_from(const Cadence& cadence, uint64_t firs
   const uint64_t last = segments_ - 1;
   bool have_previous_on = false;
   float previous_on_level = 0.0f, previous_step_level = 0.0f;
+  bool cut_counted = false;        // a first burst whose start may be hidden counted
+  float quietest_margin = 200.0f;  // the least a finished gap lies below either burst beside it
   for (uint64_t i = first; i <= last; ++i) {
     const PatternStep& step = cadence.steps[static_cast<size_t>(
         (static_cast<uint64_t>(phase) + i - first) % static_cast<uint64_t>(cadence.length))];
@@ -366,6 +373,7 @@ bool CallProgressDetector::consistent_from(const Cadence& cadence, uint64_t firs
     // still having to be right: the caller who has hung up is often still
     // heard over the start of the exchange's busy tone.
     const bool cut_counts = !ongoing && cut && (ms >= lo || cadence.hang_up);
+    if (cut_counts) cut_counted = true;
     if (step.set < 0) {
       if (seg.energy_count > 0 && !ongoing) {
         // Against the louder burst beside it: the last windows of a gap already
@@ -374,6 +382,11 @@ bool CallProgressDetector::consistent_from(const Cadence& cadence, uint64_t firs
         if (i > first) reference = segment(i - 1).level_db();
         if (i < last) reference = std::max(reference, segment(i + 1).level_db());
         if (reference > -200.0f && seg.level_db() > reference - kQuietBelowDb) return false;
+        // The quieter burst beside it for the margin: both must stand out.
+        float quieter = 200.0f;
+        if (i > first) quieter = segment(i - 1).level_db();
+        if (i < last) quieter = std::min(quieter, segment(i + 1).level_db());
+        if (quieter < 200.0f) quietest_margin = std::min(quietest_margin, quieter - seg.level_db());
       }
     } else if (!cut && seg.energy_count >= 2) {
       const float level = seg.level_db();
@@ -397,6 +410,12 @@ bool CallProgressDetector::consistent_from(const Cadence& cadence, uint64_t firs
   }
   if (!cadence.continuous) {
     m.confirmed = m.complete >= cadence.needed && m.complete_on >= cadence.needed_on;
+    const bool without_cut =
+        m.complete - 1 >= cadence.needed && m.complete_on - 1 >= cadence.needed_on;
+    if (m.confirmed && cadence.hang_up && cut_counted && !without_cut &&
+        quietest_margin < kQuietBelowWithCutDb) {
+      m.confirmed = false;
+    }
   }
   m.consistent = true;
   out = m;
