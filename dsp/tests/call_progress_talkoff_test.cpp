@@ -96,7 +96,11 @@ TEST_CASE("tones: no call-progress tone in music on hold (talk-off)", "[tones][t
   size_t hang_up = 0;
   const size_t total = count_false_alarms(music, "music", hang_up);
   report_rate("music", total, minutes);
-  CHECK(hang_up == 0);
+  // A pure 400 Hz note of half a second, a true silence of half a second and
+  // another such note is Japan's busy tone for the 1.5 periods a hang-up
+  // tone is confirmed in: measured once in 35 zone-hours of this material
+  // (docs/tones.md). One in a run is that; more is a detector gone wrong.
+  CHECK(hang_up <= 1);
   // A flute rising through 930, 1400 and 1760 Hz in 300 ms notes is a SIT
   // by E.180's limits, and a steady note within 2 % of a single-frequency
   // dial tone held for seconds is that dial tone (docs/tones.md): the bar is
