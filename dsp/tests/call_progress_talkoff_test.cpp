@@ -4,6 +4,7 @@
 // suite stays fast; IVRD_TONES_TALKOFF_MINUTES=N runs N minutes of each, and prints the false
 // alarms per hour (docs/tones.md has the figures of a long run).
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -39,7 +40,8 @@ constexpr const char* kZones[] = {"us", "uk", "de", "fr", "jp", "cn", "tr",
 
 // False alarms of every zone above over the material, counted (hang-up
 // tones: busy, congestion, disconnect) and described.
-size_t count_false_alarms(const std::vector<int16_t>& pcm, const char* material, size_t& hang_up) {
+size_t count_false_alarms(const std::vector<int16_t>& pcm, const char* material, size_t& hang_up,
+                          std::vector<uint64_t>* hang_up_starts = nullptr) {
   size_t total = 0;
   hang_up = 0;
   for (const char* code : kZones) {
@@ -49,6 +51,7 @@ size_t count_false_alarms(const std::vector<int16_t>& pcm, const char* material,
       if (event.tone == CallProgressTone::busy || event.tone == CallProgressTone::congestion ||
           event.tone == CallProgressTone::disconnect) {
         ++hang_up;
+        if (hang_up_starts) hang_up_starts->push_back(event.start_sample);
       }
       WARN(material << ": zone " << code << " false " << tone_name(event.tone) << " at "
                     << static_cast<double>(event.start_sample) / 8000.0 << " s to "
@@ -94,13 +97,20 @@ TEST_CASE("tones: no call-progress tone in music on hold (talk-off)", "[tones][t
       support::music_on_hold(static_cast<size_t>(minutes * 60.0 * 8000.0), seed, options);
   support::g711_round_trip_in_place(music);
   size_t hang_up = 0;
-  const size_t total = count_false_alarms(music, "music", hang_up);
+  std::vector<uint64_t> starts;
+  const size_t total = count_false_alarms(music, "music", hang_up, &starts);
   report_rate("music", total, minutes);
   // A pure 400 Hz note of half a second, a true silence of half a second and
-  // another such note is Japan's busy tone for the 1.5 periods a hang-up
-  // tone is confirmed in: measured once in 35 zone-hours of this material
-  // (docs/tones.md). One in a run is that; more is a detector gone wrong.
-  CHECK(hang_up <= 1);
+  // another such note is Japan's (and South Africa's) busy tone for the 1.5
+  // periods a hang-up tone is confirmed in: one such moment in 35 zone-hours
+  // of this material (docs/tones.md). One moment in a run, in however many
+  // zones share the tone, is that; a second is a detector gone wrong.
+  std::sort(starts.begin(), starts.end());
+  size_t moments = 0;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    if (i == 0 || starts[i] > starts[i - 1] + 8000) ++moments;
+  }
+  CHECK(moments <= 1);
   // A flute rising through 930, 1400 and 1760 Hz in 300 ms notes is a SIT
   // by E.180's limits, and a steady note within 2 % of a single-frequency
   // dial tone held for seconds is that dial tone (docs/tones.md): the bar is
