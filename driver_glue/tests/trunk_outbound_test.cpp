@@ -698,6 +698,38 @@ TEST_CASE(
   CHECK(call.machine.state() == TrunkOutboundState::idle);
 }
 
+TEST_CASE(
+    "trunk outbound: each ',' in a number is a 2 s pause between runs of digits, DTMF and "
+    "pulses",
+    "[trunk_outbound]") {
+  for (const DialMethod method : {DialMethod::dtmf, DialMethod::pulse}) {
+    CAPTURE(dial_method_name(method));
+    TrunkOutboundConfig config;
+    config.dial_method = method;
+    // Without a pause: the same digits, for the time they take alone.
+    uint64_t plain_samples = 0;
+    for (const char* number : {"95551234", "9,5551234"}) {
+      CAPTURE(number);
+      Call call(config);
+      call.port.caller().expect_outbound("us").route_after_digits(8).answer_after_rings(1);
+      REQUIRE(call.machine.dial(number));
+      REQUIRE(call.run_until(OutboundEventKind::answered, 60000) != nullptr);
+      CHECK(call.port.caller().dialled_digits() == "95551234");
+      const uint64_t dialling = call.find(OutboundEventKind::dialling)->sample;
+      const uint64_t dialled = call.find(OutboundEventKind::dialled)->sample;
+      if (plain_samples == 0) {
+        plain_samples = dialled - dialling;
+      } else {
+        // One pause of 2 s more, to the block.
+        const int64_t extra =
+            static_cast<int64_t>(dialled - dialling) - static_cast<int64_t>(plain_samples);
+        CHECK(std::llabs(extra - static_cast<int64_t>(ms_to_samples(ivrd::driver::kDialPauseMs))) <=
+              static_cast<int64_t>(2 * kBlockSamples));
+      }
+    }
+  }
+}
+
 TEST_CASE("trunk outbound: a bad configuration, number or port is refused, every problem named",
           "[trunk_outbound]") {
   SimCard card;
@@ -725,6 +757,8 @@ TEST_CASE("trunk outbound: a bad configuration, number or port is refused, every
   TrunkOutbound dtmf(trunk);
   CHECK_THROWS_WITH(dtmf.dial("12x4"), Catch::Contains("cannot dial 'x'"));
   CHECK_THROWS_AS(dtmf.dial(""), std::invalid_argument);
+  CHECK_THROWS_WITH(dtmf.dial(",,"), Catch::Contains("without digits"));
+  CHECK_THROWS_WITH(dtmf.dial("1,12x"), Catch::Contains("cannot dial 'x'"));
   CHECK_THROWS_AS(dtmf.dial(std::string(200, '1')), std::invalid_argument);
   TrunkOutboundConfig pulse_config;
   pulse_config.dial_method = DialMethod::pulse;

@@ -212,3 +212,26 @@ TEST_CASE("two callers at once are served independently", "[calls][routes]") {
 
 }  // namespace
 }  // namespace ivrd::test
+
+namespace ivrd::test {
+namespace {
+
+TEST_CASE("outside route: a ',' in the number waits 2 s, as for a PBX's second dial tone",
+          "[calls][routes]") {
+  std::string config = kOfficeConfig;
+  const std::string plain = "number = \"5551234\"";
+  config.replace(config.find(plain), plain.size(), "number = \"9,5551234\"");
+  CallRig rig(config);
+  rig.ring_in("5551111").wait_ms(800).press("4").wait_ms(20000).hang_up(
+      driver::Supervision::loop_current_drop);
+  rig.caller("line3").expect_outbound("us").route_after_digits(8).answer_after_rings(1);
+  REQUIRE(rig.run_until_idle());
+  const ivr::CallInfo& call = rig.last_call();
+  INFO(CallRig::transcript(call));
+  CHECK(rig.caller("line3").dialled_digits() == "95551234");
+  CHECK(CallRig::steps(call, "dial") == std::vector<std::string>{"9,5551234 on line3"});
+  CHECK(CallRig::steps(call, "bridged").size() == 1);
+}
+
+}  // namespace
+}  // namespace ivrd::test

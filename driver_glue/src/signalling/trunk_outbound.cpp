@@ -129,8 +129,11 @@ TrunkOutbound::TrunkOutbound(Line& line, const TrunkOutboundConfig& config, uint
 TrunkOutbound::~TrunkOutbound() = default;
 
 bool TrunkOutbound::dial(std::string_view number) {
-  if (number.empty()) throw std::invalid_argument(line_.name() + ": cannot dial an empty number");
+  if (number.find_first_not_of(',') == std::string_view::npos) {
+    throw std::invalid_argument(line_.name() + ": cannot dial a number without digits");
+  }
   for (char c : number) {
+    if (c == ',') continue;  // a pause
     const bool ok = config_.dial_method == DialMethod::pulse ? c >= '0' && c <= '9' : dtmf_digit(c);
     if (!ok) {
       throw std::invalid_argument(
@@ -140,11 +143,14 @@ bool TrunkOutbound::dial(std::string_view number) {
                                                     : " (DTMF digits are 0-9, *, #, A-D)"));
     }
   }
-  if (config_.dial_method == DialMethod::dtmf &&
-      number.size() > dsp::DtmfGenerator::kQueueCapacity) {
-    throw std::invalid_argument(line_.name() + ": cannot dial more than " +
-                                std::to_string(dsp::DtmfGenerator::kQueueCapacity) +
-                                " DTMF digits at once");
+  size_t run = 0;
+  for (char c : number) {
+    run = c == ',' ? 0 : run + 1;
+    if (config_.dial_method == DialMethod::dtmf && run > dsp::DtmfGenerator::kQueueCapacity) {
+      throw std::invalid_argument(line_.name() + ": cannot dial more than " +
+                                  std::to_string(dsp::DtmfGenerator::kQueueCapacity) +
+                                  " DTMF digits without a pause");
+    }
   }
   if (state_ != TrunkOutboundState::idle) return false;
   number_.assign(number);
@@ -199,7 +205,7 @@ void TrunkOutbound::on_event(const LineEvent& event) noexcept {
       break;
     case LineEventKind::no_alarm: alarmed_ = false; break;
     case LineEventKind::dial_complete:
-      if (state_ == TrunkOutboundState::dialling) start_progress(event.sample);
+      if (state_ == TrunkOutboundState::dialling) dial_next(event.sample);
       break;
     case LineEventKind::polarity:
       if (state_ == TrunkOutboundState::progress && config_.answer_on_polarity) {
@@ -308,6 +314,11 @@ void TrunkOutbound::check_timers() noexcept {
     } else {
       start_dialling(clock_);
     }
+  } else if (state_ == TrunkOutboundState::dialling) {
+    if (pause_until_ && clock_ >= *pause_until_) {
+      pause_until_.reset();
+      dial_next(clock_);
+    }
   } else if (state_ == TrunkOutboundState::progress) {
     if (clock_ >= state_since_ + ms_to_samples(config_.no_answer_timeout_ms)) {
       fail(OutboundResult::no_answer, clock_, clock_);
@@ -316,17 +327,9 @@ void TrunkOutbound::check_timers() noexcept {
 }
 
 void TrunkOutbound::start_dialling(uint64_t sample) noexcept {
-  try {
-    if (config_.dial_method == DialMethod::pulse) {
-      line_.dial_pulse(number_);
-    } else {
-      line_.dial_dtmf(number_);
-    }
-  } catch (const LineError&) {
-    fail(OutboundResult::line_refused, sample, sample);
-    return;
-  }
   state_ = TrunkOutboundState::dialling;
+  next_digit_ = 0;
+  pause_until_.reset();
   // The progress detector listens from here on, not from the end of
   // dialling: an exchange that decodes the last pulse before the line's
   // inter-digit pause is over may start ringback or busy before
@@ -338,6 +341,31 @@ void TrunkOutbound::start_dialling(uint64_t sample) noexcept {
   event.sample = sample;
   event.start_sample = sample;
   report(event);
+  dial_next(sample);
+}
+
+void TrunkOutbound::dial_next(uint64_t sample) noexcept {
+  if (next_digit_ >= number_.size()) {
+    start_progress(sample);
+    return;
+  }
+  if (number_[next_digit_] == ',') {
+    ++next_digit_;
+    pause_until_ = sample + ms_to_samples(kDialPauseMs);
+    return;
+  }
+  const size_t end = std::min(number_.find(',', next_digit_), number_.size());
+  const std::string digits = number_.substr(next_digit_, end - next_digit_);
+  next_digit_ = end;
+  try {
+    if (config_.dial_method == DialMethod::pulse) {
+      line_.dial_pulse(digits);
+    } else {
+      line_.dial_dtmf(digits);
+    }
+  } catch (const LineError&) {
+    fail(OutboundResult::line_refused, sample, sample);
+  }
 }
 
 void TrunkOutbound::start_progress(uint64_t sample) noexcept {

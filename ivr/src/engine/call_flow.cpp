@@ -26,12 +26,12 @@ dsp::CallerIdFormat caller_id_format_for(std::string_view zone) {
 }
 
 // What a trunk dials: the route's number without the '+' of international
-// notation (the line dials the prefix the number is written with) and without
-// ',' pauses, which the trunk dialler does not send.
+// notation (an analog line dials the prefix the number is written with);
+// ',' stays, a 2 s pause for the trunk dialler.
 std::string dialable(std::string_view number) {
   std::string out;
   for (const char c : number) {
-    if (c != '+' && c != ',') out.push_back(c);
+    if (c != '+') out.push_back(c);
   }
   return out;
 }

@@ -28,12 +28,13 @@
 //                    ignore   do not listen: dial blind_dial_delay_ms after
 //                             the seizure (chan_dahdi's default).
 //                  -> dialling (event dialling).
-//   dialling       the line sends the digits (Line::dial_dtmf or dial_pulse);
+//   dialling       the line sends the digits (Line::dial_dtmf or dial_pulse),
+//                  run by run with a kDialPauseMs pause for each ',';
 //                  a fresh call-progress detector (in_call clear) listens
 //                  from here on, so a tone the exchange starts before the
 //                  line's last inter-digit pause is over is not cut short;
 //                  the tones below act here as in progress.
-//                  dial_complete -> progress (event dialled).
+//                  dial_complete of the last run -> progress (event dialled).
 //   progress       the call-progress detector and the voice rule below
 //                  listen; no_answer_timeout_ms runs from the end of
 //                  dialling.
@@ -112,6 +113,9 @@ class VoiceAnswerDetector;
 }
 
 enum class DialMethod : uint8_t { dtmf, pulse };
+
+// The pause a ',' in a dialled number stands for.
+inline constexpr uint32_t kDialPauseMs = 2000;
 // "dtmf", "pulse".
 std::string_view dial_method_name(DialMethod method) noexcept;
 
@@ -202,8 +206,10 @@ class TrunkOutbound {
   TrunkOutbound(const TrunkOutbound&) = delete;
   TrunkOutbound& operator=(const TrunkOutbound&) = delete;
 
-  // Starts a call to `number`: 0-9 * # A-D for DTMF (at most 128), 0-9 for
-  // pulses. False, doing nothing, when a call is already in progress.
+  // Starts a call to `number`: 0-9 * # A-D for DTMF (at most 128 between
+  // pauses), 0-9 for pulses; each ',' is a pause of kDialPauseMs (a PBX's
+  // second dial tone: "9,5551234"). False, doing nothing, when a call is
+  // already in progress.
   bool dial(std::string_view number);
   // Reads everything the line has ready and advances the state machine.
   void tick() noexcept;
@@ -232,6 +238,9 @@ class TrunkOutbound {
   void on_progress_block(std::span<const int16_t, kBlockSamples> block, uint64_t start) noexcept;
   void check_timers() noexcept;
   void start_dialling(uint64_t sample) noexcept;
+  // Dials the next run of digits, or starts the next pause, or, after the
+  // last, the progress analysis.
+  void dial_next(uint64_t sample) noexcept;
   void start_progress(uint64_t sample) noexcept;
   void answered(AnswerDetection how, uint64_t sample, uint64_t start) noexcept;
   void fail(OutboundResult result, uint64_t sample, uint64_t start) noexcept;
@@ -248,6 +257,8 @@ class TrunkOutbound {
   TrunkOutboundState state_ = TrunkOutboundState::idle;
   std::optional<OutboundResult> result_;
   std::string number_;
+  size_t next_digit_ = 0;                // dialling: where the next run starts
+  std::optional<uint64_t> pause_until_;  // dialling: a ',' pause in progress
   bool alarmed_ = false;
   uint64_t clock_ = 0;        // line sample at the start of the next block
   uint64_t state_since_ = 0;  // seized: the seizure; progress: the end of dialling
