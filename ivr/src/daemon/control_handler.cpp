@@ -183,7 +183,13 @@ ControlReply ApplianceControl::show_spans() const {
                          {"type", lower(span.type)},
                          {"alarms", alarms},
                          {"lines", span.lines},
-                         {"counters", json::object()}});
+                         {"counters",
+                          {{"framing_errors", span.counters.framing_errors},
+                           {"crc4_errors", span.counters.crc4_errors},
+                           {"code_violations", span.counters.code_violations},
+                           {"ebit_errors", span.counters.ebit_errors},
+                           {"bipolar_violations", span.counters.bipolar_violations},
+                           {"errored_seconds", span.counters.errored_seconds}}}});
   }
   return ControlReply::success(json{{"spans", spans}});
 }

@@ -395,6 +395,7 @@ std::vector<SpanInfo> Appliance::spans() const {
       info.type = std::string(driver::span_type_name(entry.span->type()));
       info.alarms = alarm_names(entry.span->alarms());
       info.lines = entry.span->line_count();
+      info.counters = entry.span->counters();
     }
     out.push_back(std::move(info));
   }

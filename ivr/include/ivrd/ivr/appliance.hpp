@@ -173,6 +173,7 @@ struct SpanInfo {
   std::string type;  // "analog", "T1", "E1"
   std::vector<std::string> alarms;
   size_t lines = 0;
+  driver::SpanCounters counters;  // a digital span's error counters (zero for analog)
 };
 
 // What the appliance reports as it happens (for ivrctl monitor and logs).

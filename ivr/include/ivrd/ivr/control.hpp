@@ -95,8 +95,8 @@ inline constexpr std::string_view kDefaultControlSocket = "/run/ivrd/control.soc
 // show spans → {"spans": [{"name": "span1", "backend": "dahdi", "type": "analog" | "t1" | "e1",
 //               "alarms": [] | ["red", "yellow", "blue", "loopback", "recovering"],
 //               "lines": 4, "counters": {"<name>": <number>, ...}}]}
-//     counters are whatever the span counts (e.g. "crc_errors", "slips",
-//     "bpv"); ivrctl prints them as name=value.
+//     counters are the span's error counters ("framing_errors", "crc4_errors",
+//     "code_violations", ...); ivrctl prints them as name=value.
 //
 // show lines → {"lines": [{"name": "trunk-1", "span": "span1", "role": "trunk" | "extension",
 //               "label": "Main line", "state": "idle" | "ringing" | "in_call" | ...,
