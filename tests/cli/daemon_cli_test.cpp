@@ -198,6 +198,10 @@ TEST_CASE("ivrd --demo-call: the demo call's transcript, and its call record in 
   CHECK(calls[0].route == "extension:support");
   CHECK(calls[0].keys == "21");
   CHECK(calls[0].final_menu == "support");
+  // Two US rings (2 s on, 4 s off) between the first ring and the answer.
+  REQUIRE(calls[0].answered.has_value());
+  CHECK(*calls[0].answered - calls[0].started >= std::chrono::seconds(5));
+  CHECK(calls[0].ended > *calls[0].answered);
 }
 
 ProgramResult run_ivrctl(const std::string& socket, const std::vector<std::string>& args) {

@@ -166,7 +166,7 @@ class Daemon {
     record.direction = CallDirection::inbound;
     record.caller_number = call.caller_id;
     record.caller_name = call.caller_name;
-    record.started = at(call.answered_ms);
+    record.started = at(call.rang_ms);
     record.answered = at(call.answered_ms);
     record.ended = at(call.answered_ms + call.duration_ms);
     record.route = call.route;

@@ -238,6 +238,7 @@ void Appliance::Impl::run_trunk_events(TrunkSlot& slot) {
     switch (event->kind) {
       case driver::TrunkEventKind::incoming_call:
         slot.caller_id.reset();
+        slot.ring_began_ms = now_ms();
         emit("ring", slot.name, "", "");
         break;
       case driver::TrunkEventKind::caller_id: {

@@ -59,6 +59,7 @@ struct TrunkSlot : PortSlot {
   Call* call = nullptr;                             // the caller on this trunk
   Call* dialling_for = nullptr;                     // the call this trunk dialled out for
   std::optional<dsp::CallerIdMessage> caller_id;    // of the call ringing in
+  uint64_t ring_began_ms = 0;                       // of the call ringing in
   dsp::EchoCanceller echo;
   driver::Block last_tx{};  // the canceller's reference: the block last sent
   std::optional<TestTone> test_tone;
@@ -85,6 +86,7 @@ struct Call {
   CallState state = CallState::menu;
   std::string caller_id;
   std::string caller_name;
+  uint64_t rang_ms = 0;
   uint64_t answered_ms = 0;
   uint64_t ended_ms = 0;
   std::string route;

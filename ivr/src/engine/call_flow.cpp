@@ -51,6 +51,7 @@ void Appliance::Impl::start_call(TrunkSlot& slot) {
   call.generation = current;
   call.trunk = &slot;
   call.answered_ms = now_ms();
+  call.rang_ms = std::min(slot.ring_began_ms, call.answered_ms);
   if (slot.caller_id && slot.caller_id->valid) {
     call.caller_id = std::string(slot.caller_id->number.view());
     call.caller_name = std::string(slot.caller_id->name.view());
@@ -475,6 +476,7 @@ CallInfo Appliance::Impl::info_of(const Call& call) const {
   info.entered = call.session->entered_digits();
   info.keys = call.keys;
   info.end_reason = call.end_reason;
+  info.rang_ms = call.rang_ms;
   info.answered_ms = call.answered_ms;
   info.duration_ms = (call.state == CallState::ended ? call.ended_ms : now_ms()) - call.answered_ms;
   info.generation = call.generation->number;

@@ -148,6 +148,7 @@ struct CallInfo {
   std::string entered;        // digits of an entry in progress
   std::string keys;           // every key the caller pressed, in order
   std::string end_reason;     // ended: why ("caller hung up", "message played", ...)
+  uint64_t rang_ms = 0;       // the first ring, on the appliance's clock
   uint64_t answered_ms = 0;   // on the appliance's clock
   uint64_t duration_ms = 0;   // so far, or in all
   uint32_t generation = 0;    // of the configuration the call runs on
