@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -121,10 +122,17 @@ pid_t spawn(const char* program, const std::vector<std::string>& args,
   return pid;
 }
 
-bool wait_for_text(const std::filesystem::path& log, const std::string& text, int seconds = 20) {
+// Waits for `text` in `log`, doing `poke` (if any) every half second meanwhile.
+bool wait_for_text(const std::filesystem::path& log, const std::string& text, int seconds = 20,
+                   const std::function<void()>& poke = {}) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  auto next_poke = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() < end) {
     if (read_text(log).find(text) != std::string::npos) return true;
+    if (poke && std::chrono::steady_clock::now() >= next_poke) {
+      poke();
+      next_poke = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
@@ -233,7 +241,10 @@ TEST_CASE(
   // garbage, an oversize line and a half-written request hit the socket.
   const pid_t monitor =
       spawn(IVRCTL_PATH, {"--socket", socket, "--json", "monitor"}, dir.path() / "monitor.out");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // monitor connected
+  // The monitor is listening once it shows an event: a short test tone's.
+  REQUIRE(wait_for_text(dir.path() / "monitor.out", "test_tone", 20, [&] {
+    run_ivrctl(socket, {"tone", "line2", "us/busy", "0.2"});
+  }));
   const pid_t caller = spawn(IVRCTL_PATH,
                              {"--socket", socket, "--json", "sim", "call", "--caller-id", "5551234",
                               "wait 2s; press 2; wait 2s; press 1; wait 3s; hangup"},
