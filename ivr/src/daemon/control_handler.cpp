@@ -169,7 +169,7 @@ ControlReply ApplianceControl::status() const {
                                       {"loaded_at", control_timestamp(loaded_at_)}}},
                                     {"spans", spans.size()},
                                     {"lines", lines},
-                                    {"calls", appliance_.calls().size()}});
+                                    {"calls", appliance_.call_count()}});
 }
 
 ControlReply ApplianceControl::show_spans() const {

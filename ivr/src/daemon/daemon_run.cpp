@@ -45,7 +45,7 @@ bool uses_dahdi(const Config& config) {
 std::string status_of(const Appliance& appliance) {
   size_t lines = 0;
   for (const SpanInfo& span : appliance.spans()) lines += span.lines;
-  const size_t calls = appliance.calls().size();
+  const size_t calls = appliance.call_count();
   return std::to_string(lines) + (lines == 1 ? " line, " : " lines, ") + std::to_string(calls) +
          (calls == 1 ? " call" : " calls") + ", configuration " +
          std::to_string(appliance.generation());
@@ -191,7 +191,7 @@ class Daemon {
     const auto now = SystemdNotifier::Clock::now();
     if (notifier_.watchdog_due(now)) notifier_.kick(now);
     control_->poll();
-    if (const size_t calls = appliance_->calls().size(); calls != reported_calls_) {
+    if (const size_t calls = appliance_->call_count(); calls != reported_calls_) {
       reported_calls_ = calls;
       notifier_.status(status_of(*appliance_));
     }
@@ -263,7 +263,7 @@ class Daemon {
     if (stopping_) return;
     stopping_ = true;
     notifier_.stopping();
-    log_.notice("stopping (" + why + "): hanging up " + std::to_string(appliance_->calls().size()) +
+    log_.notice("stopping (" + why + "): hanging up " + std::to_string(appliance_->call_count()) +
                 " call(s)");
     for (const CallInfo& call : appliance_->calls()) appliance_->hang_up(call.id);
     // A few more ticks take the lines on-hook before the loop ends.

@@ -440,6 +440,8 @@ std::optional<CallInfo> Appliance::call(std::string_view id) const {
   return std::nullopt;
 }
 
+size_t Appliance::call_count() const noexcept { return impl_->calls.size(); }
+
 const std::deque<CallInfo>& Appliance::ended_calls() const noexcept { return impl_->ended; }
 
 bool Appliance::hang_up(std::string_view id) {

@@ -214,7 +214,10 @@ class Appliance {
 
   std::vector<SpanInfo> spans() const;
   std::vector<PortInfo> ports() const;
+  // Copies of every call in progress, histories included (for ivrctl); the
+  // daemon's tick asks only call_count().
   std::vector<CallInfo> calls() const;
+  size_t call_count() const noexcept;
   std::optional<CallInfo> call(std::string_view id) const;
   // Calls that have ended, oldest first, with their whole history (the last
   // ApplianceOptions::ended_calls_kept of them).
