@@ -8,6 +8,7 @@
 
 #include "ivrd/driver/audio_file.hpp"
 #include "ivrd/ivr/config_loader.hpp"
+#include "ivrd/ivr/sim_calls.hpp"
 
 namespace ivrd::ivr::daemon {
 namespace {
@@ -359,19 +360,8 @@ void ApplianceControl::sim_call(const json& args, ControlResponder responder) {
   }
 
   driver::SimCaller& caller = appliance_.sim_port(line)->caller();
-  const std::string& zone = appliance_.config().appliance.tone_zone;
-  const bool north_american = zone == "us" || zone == "ca";
-  const auto cadence = north_american ? driver::RingCadence::us() : driver::RingCadence::uk();
-  if (caller_id.empty()) {
-    caller.ring(cadence);
-  } else {
-    dsp::CallerIdMessage message;
-    message.format =
-        north_american ? dsp::CallerIdFormat::bell202_mdmf : dsp::CallerIdFormat::v23_mdmf;
-    message.number = caller_id;
-    if (!text("caller_name").empty()) message.name = text("caller_name");
-    caller.ring(cadence, message, driver::CallerIdTiming::between_first_and_second_ring);
-  }
+  ring_like_exchange(caller, *dsp::find_tone_zone(appliance_.config().appliance.tone_zone),
+                     caller_id, text("caller_name"));
   if (!audio.empty()) caller.play(audio);
   script_sim_caller(caller, text("script"));
 

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ivrd/ivr/sim_calls.hpp"
+
 namespace ivrd::ivr::daemon {
 namespace {
 
@@ -47,17 +49,9 @@ DemoCall::DemoCall(Appliance& appliance) : appliance_(appliance) {
   }
   if (trunk_.empty()) throw std::runtime_error("--demo-call: no simulated trunk port to call on");
 
-  dsp::CallerIdMessage caller_id;
-  const bool north_american = appliance.config().appliance.tone_zone == "us" ||
-                              appliance.config().appliance.tone_zone == "ca";
-  caller_id.format =
-      north_american ? dsp::CallerIdFormat::bell202_mdmf : dsp::CallerIdFormat::v23_mdmf;
-  caller_id.number = kDemoNumber;
-  caller_id.name = kDemoName;
-  appliance.sim_port(trunk_)
-      ->caller()
-      .ring(north_american ? driver::RingCadence::us() : driver::RingCadence::uk(), caller_id,
-            driver::CallerIdTiming::between_first_and_second_ring)
+  ring_like_exchange(appliance.sim_port(trunk_)->caller(),
+                     *dsp::find_tone_zone(appliance.config().appliance.tone_zone), kDemoNumber,
+                     kDemoName)
       .wait_ms(2500)
       .press("2")
       .wait_ms(3000)

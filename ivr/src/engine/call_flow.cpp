@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "ivrd/ivr/sim_calls.hpp"
+
 #include "engine/appliance_impl.hpp"
 #include "engine/call_start.hpp"
 
@@ -17,13 +19,6 @@ using engine::TrunkSlot;
 namespace {
 
 constexpr float kRingbackLevelDbm0 = -18.0f;
-
-// North American zones send caller ID as Bell 202, the others as V.23
-// (ETSI EN 300 659, BT SIN 227).
-dsp::CallerIdFormat caller_id_format_for(std::string_view zone) {
-  return zone == "us" || zone == "ca" || zone == "us-old" ? dsp::CallerIdFormat::bell202_mdmf
-                                                          : dsp::CallerIdFormat::v23_mdmf;
-}
 
 // What a trunk dials: the route's number without the '+' of international
 // notation (an analog line dials the prefix the number is written with);
@@ -218,7 +213,7 @@ void Appliance::Impl::ring_extension(Call& call, const ExtensionRoute& route) {
     return;
   }
   dsp::CallerIdMessage caller_id;
-  caller_id.format = caller_id_format_for(call.config().appliance.tone_zone);
+  caller_id.format = caller_id_format_for_zone(call.config().appliance.tone_zone);
   if (call.caller_id.empty()) {
     caller_id.absence = dsp::CallerIdAbsence::out_of_area;
   } else {

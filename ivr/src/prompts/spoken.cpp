@@ -77,16 +77,18 @@ void de_below_1000(Fragments& out, uint64_t n, const char* last_one) {
   }
 }
 
+// A power of ten named by a noun ("eine Million", "2 millions").
+struct Scale {
+  uint64_t value;
+  const char* one;
+  const char* many;
+};
+
 void de_number(Fragments& out, uint64_t n) {
   if (n == 0) {
     out.emplace_back("0");
     return;
   }
-  struct Scale {
-    uint64_t value;
-    const char* one;
-    const char* many;
-  };
   constexpr std::array<Scale, 2> kNouns{
       {{1'000'000'000, "milliarde", "milliarden"}, {1'000'000, "million", "millionen"}}};
   for (const Scale& scale : kNouns) {
@@ -153,11 +155,6 @@ void fr_number(Fragments& out, uint64_t n, bool feminine = false) {
     out.emplace_back("0");
     return;
   }
-  struct Scale {
-    uint64_t value;
-    const char* one;
-    const char* many;
-  };
   constexpr std::array<Scale, 2> kNouns{
       {{1'000'000'000, "milliard", "milliards"}, {1'000'000, "million", "millions"}}};
   for (const Scale& scale : kNouns) {

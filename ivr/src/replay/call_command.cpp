@@ -15,6 +15,7 @@
 #include "ivrd/ivr/appliance.hpp"
 #include "ivrd/ivr/config_loader.hpp"
 #include "ivrd/ivr/replay.hpp"
+#include "ivrd/ivr/sim_calls.hpp"
 
 #include "command_options.hpp"
 #include "text_output.hpp"
@@ -248,22 +249,9 @@ int run_call_command(CommandArgs args, std::ostream& out, std::ostream& err) {
     }
   }
 
-  const auto& zone_code = appliance->config().appliance.tone_zone;
-  const driver::RingCadence cadence = zone_code == "us" || zone_code == "ca"
-                                          ? driver::RingCadence::us()
-                                          : driver::RingCadence::uk();
   driver::SimCaller& far = trunk->caller();
-  if (options->caller_id.empty()) {
-    far.ring(cadence);
-  } else {
-    dsp::CallerIdMessage id;
-    id.format = cadence.on_off_ms == driver::RingCadence::us().on_off_ms
-                    ? dsp::CallerIdFormat::bell202_mdmf
-                    : dsp::CallerIdFormat::v23_mdmf;
-    id.number = options->caller_id;
-    if (!options->caller_name.empty()) id.name = options->caller_name;
-    far.ring(cadence, id, driver::CallerIdTiming::between_first_and_second_ring);
-  }
+  ring_like_exchange(far, *dsp::find_tone_zone(appliance->config().appliance.tone_zone),
+                     options->caller_id, options->caller_name);
   far.play(caller->samples).wait_ms(kLingerMs).hang_up(driver::Supervision::loop_current_drop);
 
   driver::SimCard& card = *appliance->sim_card();
