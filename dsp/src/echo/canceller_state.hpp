@@ -9,6 +9,10 @@
 //     then only the taps that hold the echo, in steps of 16 (the rest is
 //     dropped; it held less than -35 dB of the path). Proportionate NLMS,
 //     on whitened signals while the window spans the whole tail.
+//   - While the whole-tail window converges on a new echo path, a probe: a
+//     short window placed at the strongest taps after a few frames, adapting
+//     beside it (see locate_probe). It converges several times faster where
+//     it sits, and the foreground takes it while it does better.
 //   - The foreground makes the output. It holds the spectra of the
 //     background's partitions as last copied (zero elsewhere), applies
 //     partitions 1.. a frame ahead in the frequency domain and partition 0
@@ -57,11 +61,18 @@ struct EchoCancellerState {
   void window_to_natural(float* natural) const noexcept;
 
   void restart_search() noexcept;
+  // The probe (see locate_probe in the .cpp).
+  void locate_probe() noexcept;
+  void track_probe() noexcept;
+  void drop_probe() noexcept;
   // Energies of the window's 16-tap granules into granule_energy, in natural
   // tap order; returns their sum.
   float measure_granules() noexcept;
   float background_concentration() noexcept;
   void copy_background_to_foreground() noexcept;
+  void copy_probe_to_foreground() noexcept;
+  // natural: the taps in natural order, zero outside [start, end).
+  void set_foreground(const float* natural, std::size_t start, std::size_t end) noexcept;
   void copy_foreground_to_background() noexcept;
   void clear_foreground() noexcept;
   float nlp(float e, float y) noexcept;
@@ -111,12 +122,23 @@ struct EchoCancellerState {
   static constexpr std::size_t kUpdateLag = 2;
   float window_step = 0.0f;       // applied at the next sample
   float window_step_next = 0.0f;  // at the one after
-  bool alternating = false;       // adapting on every other sample (see process_block)
+  int update_stride = 1;          // adapting on every stride-th sample (see process_block)
   int update_phase = 0;
   float window_regularisation = 0.0f;
   int frames_in_shape = 0;  // far-end frames since the window last changed
   float far_track = 0.0f, far_slow = 0.0f;
   std::vector<float> granule_energy;  // scratch for narrowing
+
+  // The probe: taps [probe_start, probe_end) of the echo path, reversed as
+  // the window's, whitened like it; probe_clock counts far-end frames since
+  // the whole-tail window last started from zero.
+  bool probe_active = false;
+  bool probe_spent = false;  // no other probe until the window starts again
+  std::size_t probe_start = 0, probe_end = 0;
+  echo::AlignedBuffer probe_taps, probe_gain, probe_error{echo::kFrame};
+  float probe_step = 0.0f, probe_step_next = 0.0f;
+  float smooth_probe = 0.0f;
+  int probe_clock = 0, probe_behind_frames = 0;
 
   // Foreground.
   echo::AlignedBuffer x_spectra, foreground;
@@ -140,6 +162,7 @@ struct EchoCancellerState {
   bool searching = false;
   std::size_t saved_window_start = 0, saved_window_end = 0;
   int search_frames = 0;                      // far-end frames the current search has run
+  bool search_promising = false;              // see kSearchPromiseFrames
   bool search_better_in_double_talk = false;  // some of the current run of better frames was
   int suspect_clear_frames = 0;               // frames in a row that cancelled well
   int poor_frames = 0;                        // frames that cancelled little, in double talk or not

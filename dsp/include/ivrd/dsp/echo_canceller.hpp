@@ -16,9 +16,13 @@
 //     faster than a uniform step allows) on pre-whitened signals (a short
 //     linear predictor of the far-end speech is applied to both sides, which
 //     removes speech's colouring, the reason plain NLMS is slow on speech).
+//     While the whole tail converges on a new echo path, a 32 ms probe
+//     window placed where it first peaks adapts beside it and converges
+//     several times faster; the output takes whichever cancels better.
 //     Once converged, only the taps that hold the echo stay in this
 //     time-domain window (the rest held noise and is dropped), and once the
-//     output cancels 25 dB the window adapts on every other sample. It widens
+//     output cancels 25 dB the window adapts on every other sample (every
+//     fourth from 33 dB). It widens
 //     to the whole tail again when the echo path changes: at once when the
 //     output gets louder than rx, and as a search beside the unchanged
 //     output filter when the output stops removing the echo (a louder new
